@@ -1,0 +1,25 @@
+# wiringup: Wiring Up Vision (Geiger et al., ICLR 2022) as one Snakemake DAG.
+#   snakemake --cores 2                          embedded default (config/config.yaml)
+#   snakemake --cores 2 figures                  only the figures (and what they need)
+#   snakemake --profile profiles/slurm --configfile config/paper.yaml   the paper on a SLURM cluster
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/scoring.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        "results/tables/scores.csv",
+        FIGURE_FILES,

@@ -1,0 +1,71 @@
+"""Model checkpoint files: one format for every saved model.
+
+A checkpoint is a ``torch.save`` dict loadable with ``torch.load(weights_only=True)`` (no pickled code)::
+
+    {"format": "wiringup-checkpoint", "version": 1,
+     "model": {"arch": "cornet_s", "width": 0.25, "num_classes": 10},   # enough to rebuild the module
+     "state_dict": {...},                                                 # tensors, original layer names
+     "meta": {...}}                                                       # JSON-able: run, epoch, updates, provenance
+
+``meta`` always holds ``images`` (labelled images in the training set, 0 at birth), ``epoch`` (nominal),
+``supervised_updates`` (= images × epoch, the paper's convention), ``images_seen`` (exact count of images
+processed), ``step``, the trained-parameter counts and a provenance record.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .io import WiringupError, atomic_path
+from .models import build_model
+
+FORMAT = "wiringup-checkpoint"
+VERSION = 1
+
+
+def save_checkpoint(path: str | os.PathLike, model: nn.Module, model_config: dict[str, Any],
+                    meta: dict[str, Any]) -> None:
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    payload = {"format": FORMAT, "version": VERSION, "model": dict(model_config), "state_dict": state,
+               "meta": meta}
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def read_checkpoint(path: str | os.PathLike, arch: str | None = None) -> dict[str, Any]:
+    """Read and validate a checkpoint file; refuse truncated, foreign or other-architecture files."""
+    path = Path(path)
+    if not path.is_file():
+        raise WiringupError(f"{path}: checkpoint not found")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - torch raises many types for damaged files
+        raise WiringupError(f"{path}: not a readable checkpoint (truncated or corrupt: {type(exc).__name__}: "
+                            f"{exc}); delete it and rerun the rule that makes it") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise WiringupError(f"{path}: not a wiringup checkpoint (no '{FORMAT}' header); models must come from "
+                            "this pipeline's init/train rules")
+    if payload.get("version") != VERSION:
+        raise WiringupError(f"{path}: checkpoint version {payload.get('version')} is not supported ({VERSION})")
+    if arch is not None and payload["model"].get("arch") != arch:
+        raise WiringupError(f"{path}: checkpoint is a {payload['model'].get('arch')!r} model, expected {arch!r}")
+    return payload
+
+
+def load_model(path: str | os.PathLike, arch: str | None = None
+               ) -> tuple[nn.Module, dict[str, Any], dict[str, Any]]:
+    """Rebuild the module described by a checkpoint and load its weights (strictly).
+
+    Returns ``(model, meta, model_config)``.
+    """
+    payload = read_checkpoint(path, arch)
+    model = build_model(**payload["model"])
+    try:
+        model.load_state_dict(payload["state_dict"], strict=True)
+    except RuntimeError as exc:
+        raise WiringupError(f"{path}: weights do not fit the model {payload['model']}: {exc}") from None
+    return model, payload["meta"], payload["model"]

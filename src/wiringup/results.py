@@ -1,0 +1,112 @@
+"""Score JSON files and the tidy score table.
+
+Score JSON (one per model × benchmark, ``results/scores/<benchmark>/<model_id>.json``)::
+
+    {"format": "wiringup-score", "version": 1,
+     "model_id": "standard/n500_seed0/epoch_01", "benchmark_id": "Cowley2023.210325.V4-pls",
+     "backend": "local", "region": "V4", "layer": "V4.output-t0",
+     "score": 0.41,            # ceiled score (raw / ceiling); null when the benchmark has no ceiling
+     "raw": 0.30, "ceiling": 0.73, "error": 0.02, "per_split": [...],
+     "n_stimuli": 640, "n_neuroids": 50, "seconds": 3.2,
+     "benchmark": {"description": ..., "citation": ...},
+     "model": {"variant": ..., "init": ..., "images": 500, "epoch": 1.0, "seed": 0, "supervised_updates": 500.0,
+               "synaptic_updates": ..., "images_seen": ..., "step": ..., "trained_conv_weights": ...},
+     "provenance": {...}}
+
+The tidy table (``results/tables/scores.csv``) has one row per model × benchmark with the columns in
+:data:`TABLE_COLUMNS`; figures read only this table.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .io import WiringupError, atomic_path, read_json, write_json
+
+FORMAT = "wiringup-score"
+VERSION = 1
+MODEL_FIELDS = ["variant", "init", "images", "epoch", "seed", "supervised_updates", "synaptic_updates",
+                "images_seen", "step", "trained_conv_weights"]
+TABLE_COLUMNS = (["model_id", "benchmark_id", "backend", "region", "layer", "score", "raw", "ceiling", "error",
+                  "n_stimuli", "n_neuroids"] + MODEL_FIELDS + ["seconds"])
+
+
+def model_fields(meta: dict[str, Any]) -> dict[str, Any]:
+    """The model facts a score row carries, from a checkpoint's meta."""
+    out = {k: meta.get(k) for k in MODEL_FIELDS if k != "trained_conv_weights"}
+    out["trained_conv_weights"] = (meta.get("trained_parameters") or {}).get("conv_weights")
+    return out
+
+
+def score_checkpoint(model_path: str, out_path: str, *, model_id: str, benchmark: dict[str, Any], data_root: str,
+                     scoring: dict[str, Any], input_size: int, threads: int = 1) -> dict[str, Any]:
+    """Score one checkpoint on one configured benchmark and write its score JSON."""
+    import torch
+
+    from . import pipeline
+    from .benchmarks import load_benchmark
+    from .checkpoints import load_model
+    from .models import REGION_LAYERS
+    from .provenance import Recorder
+    from .scoring import score_neural
+
+    torch.set_num_threads(int(threads))
+    rec = Recorder("score", {"benchmark": benchmark, "scoring": scoring, "input_size": input_size}, [model_path])
+    model, meta, model_config = load_model(model_path)
+    region = benchmark["region"]
+    layer = REGION_LAYERS[model_config["arch"]][region]
+    path = pipeline.resolve_data_path(data_root, benchmark["path"], f"scoring.benchmarks.{benchmark['id']}.path")
+    data = load_benchmark(benchmark["type"], path, region=region)
+    if data.benchmark_id != benchmark["id"]:
+        raise WiringupError(f"benchmark {benchmark['id']!r} in the config loads data identifying itself as "
+                            f"{data.benchmark_id!r} from {path}; fix the key or the path")
+    pls, ceiling = scoring.get("pls", {}), scoring.get("ceiling", {})
+    t0 = time.time()
+    result = score_neural(model, data, layer, input_size, batch_size=scoring.get("batch_size", 64),
+                          n_components=pls.get("n_components", 25), n_splits=pls.get("n_splits", 10),
+                          train_size=pls.get("train_size", 0.9), seed=pls.get("seed", 0),
+                          ceiling_splits=ceiling.get("n_splits", 10), ceiling_seed=ceiling.get("seed", 0))
+    record = {"format": FORMAT, "version": VERSION, "model_id": model_id, "backend": scoring.get("backend", "local"),
+              **result, "benchmark_id": benchmark["id"], "seconds": round(time.time() - t0, 3),
+              "benchmark": {"description": data.description, "citation": data.citation,
+                            "data": str(path)},
+              "model": model_fields(meta), "provenance": rec.record()}
+    write_json(out_path, record)
+    return record
+
+
+def read_score(path: str | Path) -> dict[str, Any]:
+    rec = read_json(path)
+    if not isinstance(rec, dict) or rec.get("format") != FORMAT:
+        raise WiringupError(f"{path}: not a wiringup score file (no '{FORMAT}' format key)")
+    if rec.get("version") != VERSION:
+        raise WiringupError(f"{path}: score file version {rec.get('version')} is not supported ({VERSION})")
+    return rec
+
+
+def score_row(rec: dict[str, Any]) -> dict[str, Any]:
+    row = {k: rec.get(k) for k in TABLE_COLUMNS if k not in MODEL_FIELDS}
+    row.update({k: (rec.get("model") or {}).get(k) for k in MODEL_FIELDS})
+    return row
+
+
+def write_score_table(paths: list[str], out_path: str) -> pd.DataFrame:
+    table = pd.DataFrame([score_row(read_score(p)) for p in paths], columns=TABLE_COLUMNS)
+    table = table.sort_values(["benchmark_id", "model_id"]).reset_index(drop=True)
+    with atomic_path(out_path) as tmp:
+        table.to_csv(tmp, index=False)
+    return table
+
+
+def read_score_table(path: str | Path) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(path)
+    except FileNotFoundError:
+        raise WiringupError(f"{path}: score table not found; run `snakemake results/tables/scores.csv`") from None
+    missing = [c for c in TABLE_COLUMNS if c not in table.columns]
+    if missing:
+        raise WiringupError(f"{path}: not a score table (missing columns {missing})")
+    return table

@@ -1,0 +1,292 @@
+"""Supervised training with checkpoints at whole and fractional epochs, and exact resume.
+
+The recipe is the authors' (AUTHORS_CODE_FACTS.md §5): SGD (momentum 0.9, weight decay 1e-4, lr 0.1),
+cross-entropy, RandomResizedCrop + flip. Schedules:
+
+* ``plateau`` — the paper's "until convergence": ``ReduceLROnPlateau(mode='min', factor=0.1, patience=3)``
+  stepped once per epoch on the **last minibatch's** training loss; training stops once lr < ``min_lr``
+  (1e-4: with lr 0.1 that is right after the 4th decay) or at ``max_epochs``.
+* ``step`` — ``StepLR(step_size, gamma)`` per epoch (CORnet's own recipe: 20 epochs, ×0.1).
+* ``constant`` — a fixed learning rate (the authors' default ``trainer.py`` in effect).
+
+Training stops at the last configured checkpoint epoch. A checkpoint at epoch E is written after global step
+``floor(E · steps_per_epoch)`` (the authors' rule for fractional epochs, so for tiny sets the label is
+approximate and the exact step and images seen are recorded). If a plateau run converges before a configured
+epoch, that checkpoint holds the converged weights and says so (``meta.converged_at_epoch``).
+
+Determinism and resume: the sample order of epoch e is a permutation seeded by (seed, e), and each sample's
+augmentation is seeded by (seed, e, index) (:class:`wiringup.data.ManifestDataset`). There is no other
+randomness, so a run resumed from its last resume state (model, optimizer, scheduler, step) ends with exactly
+the weights of an uninterrupted run. Resume state lives in ``resume_dir``, outside the declared outputs
+(Snakemake deletes those of a failed job); checkpoints already written are hard-linked there and restored.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import os
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from .checkpoints import save_checkpoint
+from .data import epoch_order
+from .io import WiringupError, atomic_path, read_json, write_json
+from .models import apply_trained_layers
+
+METRIC_FIELDS = ["step", "epoch", "lr", "loss", "top1", "images_seen", "seconds"]
+
+
+@dataclass
+class Recipe:
+    """One training recipe; every field is a config key under ``training`` (see the config schema)."""
+
+    optimizer: str = "sgd"  # sgd | adam | adagrad
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 1e-4
+    batch_size: int = 256
+    schedule: str = "plateau"  # plateau | step | constant
+    plateau: dict[str, float] = field(default_factory=lambda: {"factor": 0.1, "patience": 3, "min_lr": 1e-4})
+    max_epochs: float = 45
+    step: dict[str, float] = field(default_factory=lambda: {"step_size": 20, "gamma": 0.1})
+    trained_layers: list[str] | None = None  # None: every parameter; else the authors' substring rules
+    allow_untrained: bool = False
+    resume_every_steps: int = 200
+
+    @classmethod
+    def from_config(cls, cfg: dict[str, Any]) -> "Recipe":
+        known = set(cls.__dataclass_fields__)
+        unknown = set(cfg) - known
+        if unknown:
+            raise WiringupError(f"unknown training keys {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**cfg)
+
+
+def checkpoint_step(epoch: float, steps_per_epoch: int) -> int:
+    """The global step after which the checkpoint labelled ``epoch`` is written."""
+    return int(math.floor(epoch * steps_per_epoch + 1e-9))
+
+
+def epoch_label(epoch: float) -> str:
+    """The authors' checkpoint label: ``%02d`` for whole epochs, ``%.1f``-style for fractions (``0.5``)."""
+    if float(epoch).is_integer():
+        return f"{int(epoch):02d}"
+    text = f"{epoch:.6f}".rstrip("0")
+    return text
+
+
+def make_optimizer(recipe: Recipe, params: list[nn.Parameter]) -> torch.optim.Optimizer:
+    if recipe.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=recipe.lr, momentum=recipe.momentum, weight_decay=recipe.weight_decay)
+    if recipe.optimizer == "adam":
+        return torch.optim.Adam(params, lr=recipe.lr, weight_decay=recipe.weight_decay)
+    if recipe.optimizer == "adagrad":
+        return torch.optim.Adagrad(params, lr=recipe.lr, weight_decay=recipe.weight_decay)
+    raise WiringupError(f"unknown training.optimizer {recipe.optimizer!r}; use sgd, adam or adagrad")
+
+
+def make_scheduler(recipe: Recipe, opt: torch.optim.Optimizer):
+    if recipe.schedule == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(
+            opt, mode="min", factor=recipe.plateau["factor"], patience=int(recipe.plateau["patience"]))
+    if recipe.schedule == "step":
+        return torch.optim.lr_scheduler.StepLR(opt, step_size=int(recipe.step["step_size"]),
+                                               gamma=recipe.step["gamma"])
+    if recipe.schedule == "constant":
+        return None
+    raise WiringupError(f"unknown training.schedule {recipe.schedule!r}; use plateau, step or constant")
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists():
+        dst.unlink()
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+class _Interrupted(RuntimeError):
+    """Raised by the test hook ``interrupt_at_step`` to simulate a crash."""
+
+
+def train(model: nn.Module, dataset, recipe: Recipe, checkpoints: dict[float, Path], *,
+          seed: int, model_config: dict[str, Any], meta: dict[str, Any], resume_dir: Path,
+          metrics_path: Path, resume_key: str, device: str = "cpu", num_workers: int = 0,
+          progress: bool = True, interrupt_at_step: int | None = None,
+          on_checkpoint: Callable[[float, dict[str, Any]], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Train ``model`` on ``dataset`` and write a checkpoint for every epoch in ``checkpoints``.
+
+    ``meta`` is merged into every checkpoint's meta (it must hold ``images``, the labelled set size).
+    ``on_checkpoint(epoch, meta)`` may add fields (e.g. provenance) before each save.
+    Returns a summary (steps, seconds per epoch, converged epoch, trained parameters).
+    """
+    n = len(dataset)
+    if n == 0:
+        raise WiringupError("the training manifest holds no images")
+    bs = int(recipe.batch_size)
+    spe = math.ceil(n / bs)
+    ckpt_steps = {float(e): checkpoint_step(float(e), spe) for e in checkpoints}
+    if any(e < 0 for e in ckpt_steps):
+        raise WiringupError(f"checkpoint epochs must be >= 0, got {sorted(ckpt_steps)}")
+    last_step = max(ckpt_steps.values())
+    max_step = checkpoint_step(recipe.max_epochs, spe)
+    last_step = min(last_step, max_step)
+
+    param_counts = apply_trained_layers(model, recipe.trained_layers, recipe.allow_untrained) \
+        if recipe.trained_layers is not None else apply_trained_layers(model, [""], False)
+    trained_conv = param_counts["trained"]["conv_weights"]
+    model.to(device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = make_optimizer(recipe, params)
+    sched = make_scheduler(recipe, opt)
+    loss_fn = nn.CrossEntropyLoss()
+
+    resume_dir = Path(resume_dir)
+    state_path = resume_dir / "state.pt"
+    metrics_tmp = resume_dir / "metrics.csv"
+    step, converged_epoch, rows, saved = 0, None, [], {}
+    if state_path.is_file():
+        try:
+            st = torch.load(state_path, map_location="cpu", weights_only=True)
+        except Exception:  # noqa: BLE001 - a damaged resume state is discarded, never trusted
+            st = None
+        if st is not None and st.get("key") == resume_key:
+            model.load_state_dict(st["model"])
+            opt.load_state_dict(st["optimizer"])
+            if sched is not None:
+                sched.load_state_dict(st["scheduler"])
+            step, converged_epoch = int(st["step"]), st["converged_epoch"]
+            saved = {float(k): v for k, v in read_json(resume_dir / "saved.json").items()}
+            with open(metrics_tmp, newline="") as f:
+                rows = [r for r in csv.DictReader(f) if int(r["step"]) <= step]
+            for e, name in saved.items():
+                if not checkpoints[e].exists():
+                    _link_or_copy(resume_dir / "checkpoints" / name, checkpoints[e])
+            print(f"resuming from step {step} ({step / spe:.3f} epochs) in {resume_dir}", file=sys.stderr)
+        else:
+            print(f"discarding stale resume state in {resume_dir}", file=sys.stderr)
+            shutil.rmtree(resume_dir)
+    resume_dir.mkdir(parents=True, exist_ok=True)
+
+    def images_seen(s: int) -> int:
+        full, part = divmod(s, spe)
+        return full * n + min(part * bs, n)
+
+    def write_checkpoint(e: float, at_step: int, extra: dict[str, Any]) -> None:
+        m = dict(meta)
+        m.update({"epoch": e, "epoch_label": epoch_label(e), "step": at_step, "steps_per_epoch": spe,
+                  "epoch_exact": at_step / spe, "images_seen": images_seen(at_step),
+                  "supervised_updates": meta["images"] * e,
+                  "trained_parameters": param_counts["trained"], "total_parameters": param_counts["total"],
+                  "synaptic_updates": meta["images"] * e * trained_conv, "seed": seed,
+                  "recipe": asdict(recipe)})
+        m.update(extra)
+        if on_checkpoint is not None:
+            m = on_checkpoint(e, m)
+        save_checkpoint(checkpoints[e], model, model_config, m)
+        name = f"epoch_{epoch_label(e)}.pt"
+        _link_or_copy(checkpoints[e], resume_dir / "checkpoints" / name)
+        saved[e] = name
+
+    def save_state() -> None:
+        with atomic_path(metrics_tmp) as tmp:
+            _write_metrics(tmp, rows)
+        write_json(resume_dir / "saved.json", {str(k): v for k, v in saved.items()})
+        with atomic_path(state_path) as tmp:
+            torch.save({"key": resume_key, "step": step, "converged_epoch": converged_epoch,
+                        "model": model.state_dict(), "optimizer": opt.state_dict(),
+                        "scheduler": sched.state_dict() if sched is not None else None}, tmp)
+
+    for e, s in ckpt_steps.items():
+        if s == step and e not in saved:
+            write_checkpoint(e, step, {})
+
+    t0 = time.time() - (float(rows[-1]["seconds"]) if rows else 0.0)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=last_step, initial=step, unit="step", file=sys.stderr, mininterval=5, smoothing=0.1,
+                   dynamic_ncols=False, ascii=True)
+    model.train()
+    while step < last_step and converged_epoch is None:
+        epoch, pos = divmod(step, spe)
+        order = epoch_order(n, seed, epoch)[pos * bs:]
+        dataset.epoch = epoch
+        loader = DataLoader(dataset, batch_size=bs, sampler=order.tolist(), num_workers=num_workers,
+                            drop_last=False, persistent_workers=False)
+        last_loss = None
+        for x, y in loader:
+            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            out = model(x)
+            loss = loss_fn(out, y)
+            lr = opt.param_groups[0]["lr"]
+            if not torch.isfinite(loss):
+                raise WiringupError(f"non-finite training loss ({loss.item()}) at step {step + 1} "
+                                    f"(epoch {(step + 1) / spe:.3f}) with lr {lr:g}; lower training.lr or check the data")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            last_loss = loss.item()
+            top1 = (out.argmax(1) == y).float().mean().item()
+            rows.append({"step": step, "epoch": round(step / spe, 6), "lr": lr, "loss": last_loss, "top1": top1,
+                         "images_seen": images_seen(step), "seconds": round(time.time() - t0, 3)})
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{last_loss:.3f}", lr=f"{lr:g}", refresh=False)
+            if interrupt_at_step is not None and step == interrupt_at_step:
+                raise _Interrupted(f"interrupted at step {step} (test hook)")
+            epoch_end = step % spe == 0
+            if epoch_end and sched is not None:
+                if recipe.schedule == "plateau":
+                    sched.step(last_loss)
+                    if opt.param_groups[0]["lr"] < recipe.plateau["min_lr"]:
+                        converged_epoch = step // spe
+                else:
+                    sched.step()
+            for e, s in ckpt_steps.items():
+                if s == step and e not in saved:
+                    write_checkpoint(e, step, {})
+            if epoch_end or step % recipe.resume_every_steps == 0 or step in ckpt_steps.values():
+                save_state()
+            if step >= last_step or converged_epoch is not None:
+                break
+    if bar is not None:
+        bar.close()
+    for e in sorted(ckpt_steps):
+        if e not in saved:  # converged (or capped by max_epochs) before this checkpoint
+            write_checkpoint(e, step, {"converged_at_epoch": converged_epoch, "stopped_at_step": step})
+    with atomic_path(metrics_path) as tmp:
+        _write_metrics(tmp, rows)
+    seconds = float(rows[-1]["seconds"]) if rows else 0.0
+    shutil.rmtree(resume_dir, ignore_errors=True)
+    return {"steps": step, "steps_per_epoch": spe, "epochs_trained": step / spe, "seconds": seconds,
+            "seconds_per_epoch": seconds / (step / spe) if step else None, "converged_at_epoch": converged_epoch,
+            "trained_parameters": param_counts["trained"], "total_parameters": param_counts["total"]}
+
+
+def _write_metrics(path: Path, rows: list[dict[str, Any]]) -> None:
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=METRIC_FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def set_determinism(threads: int | None = None) -> None:
+    """Deterministic CPU kernels; ``threads`` fixes intra-op parallelism (Snakemake's ``threads``)."""
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.benchmark = False
+    if threads:
+        torch.set_num_threads(int(threads))
+    np.seterr(all="warn")

@@ -1,0 +1,95 @@
+"""The real DAG, end to end, on a tiny config (Snakemake driven through subprocess, as its docs advise)."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+@pytest.fixture()
+def workdir(tmp_path: Path, data_root: Path) -> Path:
+    (tmp_path / "config").mkdir()
+    shutil.copy(REPO / "config" / "config.yaml", tmp_path / "config" / "config.yaml")
+    tiny = yaml.safe_load((REPO / "tests" / "configs" / "tiny.yaml").read_text())
+    tiny["data_root"] = str(data_root)
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(tiny))
+    return tmp_path
+
+
+def test_tiny_dag_end_to_end(workdir: Path):
+    snakemake(workdir, "--configfile", "tiny.yaml")
+    table = pd.read_csv(workdir / "results/tables/scores.csv")
+    # 1 at-birth model + 2 image counts × 2 checkpoint epochs, one benchmark
+    assert len(table) == 5
+    assert set(table["benchmark_id"]) == {"Cowley2023.210325.V4-pls"}
+    assert table["ceiling"].between(0.3, 1.0).all()
+    assert table["score"].notna().all() and table["score"].between(-0.5, 1.5).all()
+    trained = table[table["variant"] == "standard"].set_index("model_id")
+    assert trained.loc["standard/n64_seed0/epoch_01", "supervised_updates"] == 64
+    assert trained.loc["standard/n32_seed0/epoch_0.5", "supervised_updates"] == 16
+    assert (workdir / "results/figures/fig1.png").stat().st_size > 10_000
+    assert not list((workdir / "results").rglob("*.tmp"))  # nothing half-written left behind
+    # a no-op rerun does nothing
+    proc = snakemake(workdir, "--configfile", "tiny.yaml", "-n")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_unknown_config_key_stops_at_start_naming_it(workdir: Path):
+    (workdir / "bad.yaml").write_text("training:\n  learning_rate: 0.1\n")
+    proc = snakemake(workdir, "--configfile", "tiny.yaml", "bad.yaml", "-n", check=False)
+    assert proc.returncode != 0
+    assert "learning_rate" in proc.stdout + proc.stderr
+
+
+def test_wrong_type_stops_at_start_naming_the_key(workdir: Path):
+    (workdir / "bad.yaml").write_text("model:\n  width: wide\n")
+    proc = snakemake(workdir, "--configfile", "tiny.yaml", "bad.yaml", "-n", check=False)
+    assert proc.returncode != 0 and "width" in proc.stdout + proc.stderr
+
+
+def test_missing_data_root_names_path_and_key(workdir: Path, tmp_path: Path):
+    (workdir / "bad.yaml").write_text(f"data_root: {tmp_path / 'nowhere'}\n")
+    proc = snakemake(workdir, "--configfile", "tiny.yaml", "bad.yaml", "results/manifests/train_n32.tsv",
+                     check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "nowhere" in out and "imagenet.root" in out
+    assert not (workdir / "results/manifests/train_n32.tsv").exists()
+
+
+def test_lint_is_clean_and_paper_config_plans():
+    lint = subprocess.run([SNAKEMAKE, "--lint"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    plan = subprocess.run([SNAKEMAKE, "-n", "--configfile", "config/paper.yaml"], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
+    assert plan.returncode == 0, plan.stdout[-2000:] + plan.stderr[-2000:]
+    counts = job_counts(plan.stdout)
+    assert counts["train"] == 14  # 7 image counts × 2 seeds
+    assert counts["init_model"] == 2 and counts["manifest"] == 7
+    assert counts["score"] == 2 * (1 + 7 * 17)  # per seed: at birth + 7 image counts × 17 epochs > 0
+
+
+def job_counts(stdout: str) -> dict[str, int]:
+    """Parse Snakemake's "Job stats" table of a dry run."""
+    lines = stdout[stdout.index("Job stats:"):].splitlines()[3:]
+    counts = {}
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].isdigit():
+            break
+        counts[parts[0]] = int(parts[1])
+    return counts

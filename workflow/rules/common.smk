@@ -1,0 +1,78 @@
+# Config validation and the helpers that turn config into file names. No rule lives here.
+import copy
+
+from snakemake.utils import validate
+
+
+validate(config, "../schemas/config.schema.yaml")
+
+
+wildcard_constraints:
+    images=r"\d+|all",
+    seed=r"\d+",
+    epoch=r"\d+(\.\d+)?",
+    variant=r"[A-Za-z0-9_]+",
+    init=r"[A-Za-z0-9_]+",
+    benchmark=r"[^/]+",
+
+
+ENV = "../../envs/wiringup.yaml"
+VARIANTS = config["variants"]
+SUPERVISED = config["experiments"]["supervised_updates"]
+if SUPERVISED["variant"] not in VARIANTS:
+    raise ValueError(
+        f"config key experiments.supervised_updates.variant: {SUPERVISED['variant']!r} "
+        f"is not a key of variants ({sorted(VARIANTS)})"
+    )
+
+
+def epoch_label(epoch):
+    """Checkpoint label as the authors wrote it: 00, 01, 43 for whole epochs, 0.1, 0.5 for fractions."""
+    e = float(epoch)
+    return f"{int(e):02d}" if e.is_integer() else f"{e:.6f}".rstrip("0")
+
+
+TRAIN_EPOCHS = sorted({float(e) for e in SUPERVISED["epochs"] if float(e) > 0})
+TRAIN_EPOCH_LABELS = [epoch_label(e) for e in TRAIN_EPOCHS]
+
+
+def model_slice():
+    """The config that defines the architecture (and nothing else)."""
+    m = config["model"]
+    return {"arch": m["arch"], "width": m.get("width", 1.0), "num_classes": m.get("num_classes", 1000)}
+
+
+def recipe(variant):
+    """Training recipe of a variant: the top-level `training` keys with the variant's overrides."""
+    r = copy.deepcopy(config["training"])
+    r.update(VARIANTS[variant].get("training", {}))
+    r.pop("num_workers", None)
+    r["trained_layers"] = VARIANTS[variant].get("trained_layers")
+    r["allow_untrained"] = VARIANTS[variant].get("allow_untrained", False)
+    return r
+
+
+def birth_path(init, seed):
+    return f"results/models/init/{init}/seed{seed}.pt"
+
+
+def run_dir(variant, images, seed):
+    return f"results/models/{variant}/n{images}_seed{seed}"
+
+
+def supervised_model_ids():
+    """Model ids (paths under results/models, no suffix) of the supervised-updates grid, epoch 0 = at birth."""
+    v = SUPERVISED["variant"]
+    ids = []
+    for seed in SUPERVISED["seeds"]:
+        ids.append(birth_path(VARIANTS[v]["init"], seed)[len("results/models/") : -len(".pt")])
+        for images in SUPERVISED["images"]:
+            for label in TRAIN_EPOCH_LABELS:
+                ids.append(f"{run_dir(v, images, seed)}/epoch_{label}"[len("results/models/") :])
+    return ids
+
+
+BENCHMARKS = config["scoring"]["benchmarks"]
+ALL_SCORES = expand(
+    "results/scores/{benchmark}/{model}.json", benchmark=sorted(BENCHMARKS), model=supervised_model_ids()
+)

@@ -1,0 +1,17 @@
+# ImageNet subset manifests (paper Sec. 3): N training images drawn uniformly over the whole train split.
+
+
+rule manifest:
+    output:
+        "results/manifests/train_n{images}.tsv",
+    params:
+        data_root=config["data_root"],
+        imagenet=config["imagenet"],
+    log:
+        "logs/manifests/train_n{images}.log",
+    benchmark:
+        "benchmarks/manifests/train_n{images}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/make_manifest.py"
