@@ -68,7 +68,8 @@ def score_checkpoint(model_path: str, out_path: str, *, model_id: str, benchmark
     result = score_neural(model, data, layer, input_size, batch_size=scoring.get("batch_size", 64),
                           n_components=pls.get("n_components", 25), n_splits=pls.get("n_splits", 10),
                           train_size=pls.get("train_size", 0.9), seed=pls.get("seed", 0),
-                          ceiling_splits=ceiling.get("n_splits", 10), ceiling_seed=ceiling.get("seed", 0))
+                          ceiling_splits=ceiling.get("n_splits", 10), ceiling_seed=ceiling.get("seed", 0),
+                          ceiling_mode=ceiling.get("mode", "global"))
     record = {"format": FORMAT, "version": VERSION, "model_id": model_id, "backend": scoring.get("backend", "local"),
               **result, "benchmark_id": benchmark["id"], "seconds": round(time.time() - t0, 3),
               "benchmark": {"description": data.description, "citation": data.citation,

@@ -10,7 +10,7 @@ rule manifest:
     log:
         "logs/manifests/train_n{images}.log",
     benchmark:
-        "benchmarks/manifests/train_n{images}.tsv"
+        "results/runtime/manifests/train_n{images}.tsv"
     conda:
         ENV
     script:

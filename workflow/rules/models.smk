@@ -9,7 +9,7 @@ rule init_model:
     log:
         "logs/models/init/{init}/seed{seed}.log",
     benchmark:
-        "benchmarks/models/init/{init}/seed{seed}.tsv"
+        "results/runtime/models/init/{init}/seed{seed}.tsv"
     conda:
         ENV
     script:
@@ -41,7 +41,7 @@ rule train:
     log:
         "logs/models/{variant}/n{images}_seed{seed}.log",
     benchmark:
-        "benchmarks/models/{variant}/n{images}_seed{seed}.tsv"
+        "results/runtime/models/{variant}/n{images}_seed{seed}.tsv"
     conda:
         ENV
     script:

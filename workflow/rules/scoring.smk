@@ -17,7 +17,7 @@ rule score:
     log:
         "logs/scores/{benchmark}/{model}.log",
     benchmark:
-        "benchmarks/scores/{benchmark}/{model}.tsv"
+        "results/runtime/scores/{benchmark}/{model}.tsv"
     conda:
         ENV
     script:
