@@ -31,7 +31,7 @@ def workdir(tmp_path: Path, data_root: Path) -> Path:
 
 
 def test_tiny_dag_end_to_end(workdir: Path):
-    snakemake(workdir, "--configfile", "tiny.yaml")
+    snakemake(workdir, "--configfile", str(workdir / "tiny.yaml"))
     table = pd.read_csv(workdir / "results/tables/scores.csv")
     # 1 at-birth model + 2 image counts × 2 checkpoint epochs, one benchmark
     assert len(table) == 5
@@ -44,27 +44,29 @@ def test_tiny_dag_end_to_end(workdir: Path):
     assert (workdir / "results/figures/fig1.png").stat().st_size > 10_000
     assert not list((workdir / "results").rglob("*.tmp"))  # nothing half-written left behind
     # a no-op rerun does nothing
-    proc = snakemake(workdir, "--configfile", "tiny.yaml", "-n")
+    proc = snakemake(workdir, "-n", "--configfile", str(workdir / "tiny.yaml"))
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
 def test_unknown_config_key_stops_at_start_naming_it(workdir: Path):
     (workdir / "bad.yaml").write_text("training:\n  learning_rate: 0.1\n")
-    proc = snakemake(workdir, "--configfile", "tiny.yaml", "bad.yaml", "-n", check=False)
+    proc = snakemake(workdir, "-n", "--configfile", str(workdir / "tiny.yaml"), str(workdir / "bad.yaml"),
+                     check=False)
     assert proc.returncode != 0
     assert "learning_rate" in proc.stdout + proc.stderr
 
 
 def test_wrong_type_stops_at_start_naming_the_key(workdir: Path):
     (workdir / "bad.yaml").write_text("model:\n  width: wide\n")
-    proc = snakemake(workdir, "--configfile", "tiny.yaml", "bad.yaml", "-n", check=False)
+    proc = snakemake(workdir, "-n", "--configfile", str(workdir / "tiny.yaml"), str(workdir / "bad.yaml"),
+                     check=False)
     assert proc.returncode != 0 and "width" in proc.stdout + proc.stderr
 
 
 def test_missing_data_root_names_path_and_key(workdir: Path, tmp_path: Path):
     (workdir / "bad.yaml").write_text(f"data_root: {tmp_path / 'nowhere'}\n")
-    proc = snakemake(workdir, "--configfile", "tiny.yaml", "bad.yaml", "results/manifests/train_n32.tsv",
-                     check=False)
+    proc = snakemake(workdir, "results/manifests/train_n32.tsv", "--configfile", str(workdir / "tiny.yaml"),
+                     str(workdir / "bad.yaml"), check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "nowhere" in out and "imagenet.root" in out

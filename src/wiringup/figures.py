@@ -93,7 +93,10 @@ def plot_fig1(table: pd.DataFrame, outputs: list[str], *, experiment: dict[str, 
                     color=cmap(i / max(1, len(image_counts) - 1)), label=f"{int(images):,} images")
     ax.set_xscale("log")
     ax.set_xlabel("supervised updates (labelled images × epochs)")
-    ax.set_ylabel("mean score" + (" (brain predictivity)" if len(regions) == 5 else f" over {', '.join(regions)}"))
+    if len(regions) == 1:
+        ax.set_ylabel(f"score ({regions[0]})")
+    else:
+        ax.set_ylabel("mean score" + (" (brain predictivity)" if len(regions) == 5 else f" over {', '.join(regions)}"))
     ax.set_title("A  score vs supervised updates")
     ax.legend(fontsize=8)
 

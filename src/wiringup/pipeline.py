@@ -45,6 +45,13 @@ def run(smk: Any, main: Callable[[Any], None]) -> None:
             raise
 
 
+def torch_device() -> str:
+    """``cuda`` when a GPU is visible to this job, else ``cpu`` (results are exact on CPU only)."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def resolve_data_path(data_root: str, path: str, key: str) -> Path:
     """Resolve ``path`` against ``data_root`` (unless absolute) and check it exists, naming the config key."""
     p = Path(path)

@@ -66,6 +66,7 @@ def score_checkpoint(model_path: str, out_path: str, *, model_id: str, benchmark
     pls, ceiling = scoring.get("pls", {}), scoring.get("ceiling", {})
     t0 = time.time()
     result = score_neural(model, data, layer, input_size, batch_size=scoring.get("batch_size", 64),
+                          device=pipeline.torch_device(),
                           n_components=pls.get("n_components", 25), n_splits=pls.get("n_splits", 10),
                           train_size=pls.get("train_size", 0.9), seed=pls.get("seed", 0),
                           ceiling_splits=ceiling.get("n_splits", 10), ceiling_seed=ceiling.get("seed", 0),

@@ -35,7 +35,7 @@ def main(smk):
             "images_requested": w.images, "input_size": p.input_size}
     summary = train(model, dataset, recipe, outputs, seed=seed, model_config=model_config,
                     meta=meta, resume_dir=Path(p.resume_dir), metrics_path=Path(smk.output.metrics),
-                    resume_key=key, num_workers=p.num_workers,
+                    resume_key=key, num_workers=p.num_workers, device=pipeline.torch_device(),
                     on_checkpoint=lambda e, m: {**m, "provenance": rec.record(hash_inputs=False)})
     write_json(smk.output.summary, {**summary, "provenance": rec.record()})
     print(summary)
