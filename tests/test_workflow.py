@@ -95,3 +95,43 @@ def job_counts(stdout: str) -> dict[str, int]:
             break
         counts[parts[0]] = int(parts[1])
     return counts
+
+
+def test_training_killed_with_sigkill_resumes_to_identical_weights(workdir: Path, tmp_path_factory):
+    """Kill the whole job tree mid-training, rerun with --rerun-incomplete: the weights equal an uninterrupted run."""
+    import os
+    import signal
+    import time
+
+    import torch
+
+    cfg = yaml.safe_load((workdir / "tiny.yaml").read_text())
+    cfg["experiments"]["supervised_updates"].update(images=[96], epochs=[0, 1, 3])
+    cfg["training"]["resume_every_steps"] = 2
+    (workdir / "tiny.yaml").write_text(yaml.safe_dump(cfg))
+    ref = tmp_path_factory.mktemp("ref")
+    shutil.copytree(workdir, ref, dirs_exist_ok=True)
+    target = "results/models/standard/n96_seed0/epoch_03.pt"
+
+    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", target,
+           "--configfile", str(workdir / "tiny.yaml")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    state = workdir / "results/resume/standard/n96_seed0/state.pt"
+    deadline = time.time() + 300
+    while not state.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    time.sleep(1.0)  # somewhere after the first resume point
+    assert proc.poll() is None, "training finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (workdir / target).exists()
+    assert not list((workdir / "results/models").rglob("*.tmp"))
+
+    snakemake(workdir, "--unlock", "--configfile", str(workdir / "tiny.yaml"))  # a killed Snakemake leaves its lock
+    snakemake(workdir, target, "--rerun-incomplete", "--configfile", str(workdir / "tiny.yaml"))
+    log = (workdir / "logs/models/standard/n96_seed0.log").read_text()
+    assert "resuming from step" in log
+    snakemake(ref, target, "--configfile", str(ref / "tiny.yaml"))
+    a = torch.load(workdir / target, weights_only=True)["state_dict"]
+    b = torch.load(ref / target, weights_only=True)["state_dict"]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
