@@ -61,6 +61,23 @@ def _caption(table: pd.DataFrame) -> str:
     return f"data: this pipeline's runs; benchmarks: {benches}; scores ceiled (raw / split-half ceiling)"
 
 
+def _region_panel(ax, data: pd.DataFrame, regions: list[str], x: str, xscale: str, xlabel: str,
+                  title: str) -> None:
+    """One line per region of seed-averaged scores against ``x``."""
+    for region in regions:
+        d = data[data["region"] == region].sort_values(x)
+        ax.errorbar(d[x], d["mean"], yerr=d["sem"], marker="o", ms=4, color=REGION_COLORS.get(region),
+                    label=region)
+    if xscale == "symlog":
+        ax.set_xscale("symlog", linthresh=0.1)
+    else:
+        ax.set_xscale(xscale)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("score")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+
+
 def plot_fig1(table: pd.DataFrame, outputs: list[str], *, experiment: dict[str, Any],
               style: dict[str, Any] | None = None, init: str = "kn") -> dict[str, Any]:
     """Fig. 1: A mean score vs supervised updates (log x); B per-region score vs epochs; C vs images.
@@ -100,27 +117,10 @@ def plot_fig1(table: pd.DataFrame, outputs: list[str], *, experiment: dict[str, 
     ax.set_title("A  score vs supervised updates")
     ax.legend(fontsize=8)
 
-    ax = axes[1]
-    for region in regions:
-        d = per_region[(per_region["region"] == region) & (per_region["images"] == all_images)].sort_values("epoch")
-        ax.errorbar(d["epoch"], d["mean"], yerr=d["sem"], marker="o", ms=4, color=REGION_COLORS.get(region),
-                    label=region)
-    ax.set_xscale("symlog", linthresh=0.1)
-    ax.set_xlabel(f"epochs ({int(all_images):,} images; 0 = at birth)")
-    ax.set_ylabel("score")
-    ax.set_title("B  per region vs epochs")
-    ax.legend(fontsize=8)
-
-    ax = axes[2]
-    for region in regions:
-        d = per_region[(per_region["region"] == region) & (per_region["epoch"] == last_epoch)].sort_values("images")
-        ax.errorbar(d["images"], d["mean"], yerr=d["sem"], marker="o", ms=4, color=REGION_COLORS.get(region),
-                    label=region)
-    ax.set_xscale("log")
-    ax.set_xlabel(f"labelled training images (epoch {last_epoch:g})")
-    ax.set_ylabel("score")
-    ax.set_title("C  per region vs images")
-    ax.legend(fontsize=8)
+    _region_panel(axes[1], per_region[per_region["images"] == all_images], regions, "epoch", "symlog",
+                  f"epochs ({int(all_images):,} images; 0 = at birth)", "B  per region vs epochs")
+    _region_panel(axes[2], per_region[per_region["epoch"] == last_epoch], regions, "images", "log",
+                  f"labelled training images (epoch {last_epoch:g})", "C  per region vs images")
     fig.suptitle("Fig. 1  Fewer supervised updates (standard training)", fontsize=11)
     fig.text(0.5, -0.02, _caption(ok), ha="center", fontsize=8, color="0.3")
     fig.tight_layout()
