@@ -362,7 +362,7 @@ def test_load_cowley_synthetic_ok_and_refusals(tmp_path):
 def test_load_benchmark_unknown_kind(tmp_path):
     with pytest.raises(WiringupError, match="cowley2023"):
         load_benchmark("majaj", tmp_path)
-    assert set(BENCHMARK_TYPES) == {"cowley2023"}
+    assert set(BENCHMARK_TYPES) == {"cowley2023", "majajhong2015_slice", "assembly"}
 
 
 # ---------------------------------------------------------------------------------------------- features
