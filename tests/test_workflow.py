@@ -33,12 +33,15 @@ def workdir(tmp_path: Path, data_root: Path) -> Path:
 def test_tiny_dag_end_to_end(workdir: Path):
     snakemake(workdir, "--configfile", str(workdir / "tiny.yaml"))
     table = pd.read_csv(workdir / "results/tables/scores.csv")
-    # 1 at-birth model + 2 image counts × 2 checkpoint epochs, one benchmark
-    assert len(table) == 5
-    assert set(table["benchmark_id"]) == {"Cowley2023.210325.V4-pls"}
+    # (1 at-birth model + 2 image counts × 2 checkpoint epochs) × the 3 default local benchmarks
+    assert set(table["benchmark_id"]) == {"Cowley2023.210325.V4-pls", "MajajHong2015slice.V4-pls",
+                                          "MajajHong2015slice.IT-pls"}
+    assert len(table) == 5 * 3
+    assert set(table["region"]) == {"V4", "IT"}
     assert table["ceiling"].between(0.3, 1.0).all()
     assert table["score"].notna().all() and table["score"].between(-0.5, 1.5).all()
-    trained = table[table["variant"] == "standard"].set_index("model_id")
+    trained = table[(table["variant"] == "standard") & (table["benchmark_id"] == "Cowley2023.210325.V4-pls")]
+    trained = trained.set_index("model_id")
     assert trained.loc["standard/n64_seed0/epoch_01", "supervised_updates"] == 64
     assert trained.loc["standard/n32_seed0/epoch_0.5", "supervised_updates"] == 16
     assert (workdir / "results/figures/fig1.png").stat().st_size > 10_000
@@ -82,7 +85,8 @@ def test_lint_is_clean_and_paper_config_plans():
     counts = job_counts(plan.stdout)
     assert counts["train"] == 14  # 7 image counts × 2 seeds
     assert counts["init_model"] == 2 and counts["manifest"] == 7
-    assert counts["score"] == 2 * (1 + 7 * 17)  # per seed: at birth + 7 image counts × 17 epochs > 0
+    # 3 local benchmarks × 2 seeds × (at birth + 7 image counts × 17 epochs > 0)
+    assert counts["score"] == 3 * 2 * (1 + 7 * 17)
 
 
 def job_counts(stdout: str) -> dict[str, int]:
@@ -106,21 +110,21 @@ def test_training_killed_with_sigkill_resumes_to_identical_weights(workdir: Path
     import torch
 
     cfg = yaml.safe_load((workdir / "tiny.yaml").read_text())
-    cfg["experiments"]["supervised_updates"].update(images=[96], epochs=[0, 1, 3])
+    cfg["experiments"]["supervised_updates"].update(images=[512], epochs=[0, 1, 3])
     cfg["training"]["resume_every_steps"] = 2
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(cfg))
     ref = tmp_path_factory.mktemp("ref")
     shutil.copytree(workdir, ref, dirs_exist_ok=True)
-    target = "results/models/standard/n96_seed0/epoch_03.pt"
+    target = "results/models/standard/n512_seed0/epoch_03.pt"
 
     cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", target,
            "--configfile", str(workdir / "tiny.yaml")]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    state = workdir / "results/resume/standard/n96_seed0/state.pt"
+    state = workdir / "results/resume/standard/n512_seed0/state.pt"
     deadline = time.time() + 300
     while not state.exists() and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.2)
-    time.sleep(1.0)  # somewhere after the first resume point
+        time.sleep(0.05)
+    # kill at once: 96 steps in all, the first resume point is step 2
     assert proc.poll() is None, "training finished before it could be interrupted"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -129,7 +133,7 @@ def test_training_killed_with_sigkill_resumes_to_identical_weights(workdir: Path
 
     snakemake(workdir, "--unlock", "--configfile", str(workdir / "tiny.yaml"))  # a killed Snakemake leaves its lock
     snakemake(workdir, target, "--rerun-incomplete", "--configfile", str(workdir / "tiny.yaml"))
-    log = (workdir / "logs/models/standard/n96_seed0.log").read_text()
+    log = (workdir / "logs/models/standard/n512_seed0.log").read_text()
     assert "resuming from step" in log
     snakemake(ref, target, "--configfile", str(ref / "tiny.yaml"))
     a = torch.load(workdir / target, weights_only=True)["state_dict"]

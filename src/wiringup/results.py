@@ -43,41 +43,67 @@ def model_fields(meta: dict[str, Any]) -> dict[str, Any]:
 
 def score_checkpoint(model_path: str, out_path: str, *, model_id: str, benchmark: dict[str, Any], data_root: str,
                      scoring: dict[str, Any], input_size: int, threads: int = 1) -> dict[str, Any]:
-    """Score one checkpoint on one configured benchmark and write its score JSON."""
+    """Score one checkpoint on one configured benchmark (local or brainscore backend); write its score JSON."""
     import torch
 
-    from . import pipeline
-    from .benchmarks import load_benchmark
     from .checkpoints import load_model
-    from .models import REGION_LAYERS
     from .provenance import Recorder
-    from .scoring import score_neural
 
     torch.set_num_threads(int(threads))
     rec = Recorder("score", {"benchmark": benchmark, "scoring": scoring, "input_size": input_size}, [model_path])
     model, meta, model_config = load_model(model_path)
+    t0 = time.time()
+    if benchmark.get("backend", "local") == "brainscore":
+        result, info = _score_brainscore(model, model_id, model_config, benchmark, scoring, input_size)
+    else:
+        result, info = _score_local(model, model_config, benchmark, data_root, scoring, input_size)
+    record = {"format": FORMAT, "version": VERSION, "model_id": model_id, **result,
+              "backend": benchmark.get("backend", "local"), "benchmark_id": benchmark["id"],
+              "seconds": round(time.time() - t0, 3), "benchmark": info, "model": model_fields(meta),
+              "provenance": rec.record()}
+    write_json(out_path, record)
+    return record
+
+
+def _score_local(model, model_config, benchmark, data_root, scoring, input_size):
+    from . import pipeline
+    from .benchmarks import load_benchmark
+    from .models import REGION_LAYERS
+    from .scoring import score_neural
+
     region = benchmark["region"]
     layer = REGION_LAYERS[model_config["arch"]][region]
     path = pipeline.resolve_data_path(data_root, benchmark["path"], f"scoring.benchmarks.{benchmark['id']}.path")
-    data = load_benchmark(benchmark["type"], path, region=region)
+    data = load_benchmark(benchmark["type"], path, region=region, cv_scheme=benchmark.get("cv_scheme"),
+                          n_folds=benchmark.get("n_folds"))
     if data.benchmark_id != benchmark["id"]:
         raise WiringupError(f"benchmark {benchmark['id']!r} in the config loads data identifying itself as "
                             f"{data.benchmark_id!r} from {path}; fix the key or the path")
     pls, ceiling = scoring.get("pls", {}), scoring.get("ceiling", {})
-    t0 = time.time()
     result = score_neural(model, data, layer, input_size, batch_size=scoring.get("batch_size", 64),
                           device=pipeline.torch_device(),
                           n_components=pls.get("n_components", 25), n_splits=pls.get("n_splits", 10),
                           train_size=pls.get("train_size", 0.9), seed=pls.get("seed", 0),
                           ceiling_splits=ceiling.get("n_splits", 10), ceiling_seed=ceiling.get("seed", 0),
                           ceiling_mode=ceiling.get("mode", "global"))
-    record = {"format": FORMAT, "version": VERSION, "model_id": model_id, "backend": scoring.get("backend", "local"),
-              **result, "benchmark_id": benchmark["id"], "seconds": round(time.time() - t0, 3),
-              "benchmark": {"description": data.description, "citation": data.citation,
-                            "data": str(path)},
-              "model": model_fields(meta), "provenance": rec.record()}
-    write_json(out_path, record)
-    return record
+    return result, {"description": data.description, "citation": data.citation, "data": str(path)}
+
+
+def _score_brainscore(model, model_id, model_config, benchmark, scoring, input_size):
+    from . import pipeline
+    from .brainscore_backend import LEGACY_IDENTIFIERS, score_brainscore
+    from .models import REGION_LAYERS
+
+    bs = scoring.get("brainscore", {})
+    result = score_brainscore(model, f"wiringup/{model_id}", benchmark["id"], input_size,
+                              REGION_LAYERS[model_config["arch"]], visual_degrees=bs.get("visual_degrees", 8),
+                              allow_download=bs.get("allow_download", False), cache_dir=bs.get("cache_dir"),
+                              imagenet_dir=bs.get("imagenet_dir"), batch_size=scoring.get("batch_size", 64),
+                              device=pipeline.torch_device())
+    info = {"description": f"Brain-Score benchmark {benchmark['id']} (brainscore-vision; paper-era id "
+                           f"{LEGACY_IDENTIFIERS.get(benchmark['id'])})",
+            "citation": "Schrimpf et al. (2018), Brain-Score; see brainscore-vision for the data set's citation"}
+    return result, info
 
 
 def read_score(path: str | Path) -> dict[str, Any]:

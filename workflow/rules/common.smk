@@ -72,7 +72,14 @@ def supervised_model_ids():
     return ids
 
 
-BENCHMARKS = config["scoring"]["benchmarks"]
+BENCHMARKS = {k: {"id": k, "backend": "local", **v} for k, v in config["scoring"]["benchmarks"].items()}
+BRAINSCORE = config["scoring"].get("brainscore", {})
+BENCHMARKS.update(
+    {b: {"id": b, "backend": "brainscore"} for b in BRAINSCORE.get("benchmarks", [])}
+)
+ACTIVE_BENCHMARKS = sorted(
+    b for b, d in BENCHMARKS.items() if d["backend"] == config["scoring"].get("backend", "local")
+)
 ALL_SCORES = expand(
-    "results/scores/{benchmark}/{model}.json", benchmark=sorted(BENCHMARKS), model=supervised_model_ids()
+    "results/scores/{benchmark}/{model}.json", benchmark=ACTIVE_BENCHMARKS, model=supervised_model_ids()
 )

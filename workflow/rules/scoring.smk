@@ -7,7 +7,7 @@ rule score:
     output:
         "results/scores/{benchmark}/{model}.json",
     params:
-        benchmark=lambda w: {"id": w.benchmark, **BENCHMARKS[w.benchmark]},
+        benchmark=lambda w: BENCHMARKS[w.benchmark],
         data_root=config["data_root"],
         scoring={k: v for k, v in config["scoring"].items() if k != "benchmarks"},
         input_size=config["model"].get("input_size", 224),
