@@ -1,4 +1,6 @@
 import os
+import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,3 +18,61 @@ def data_root() -> Path:
     if not root.is_dir():
         pytest.skip(f"real data not found at {root}; set WIRINGUP_DATA_ROOT")
     return root
+
+
+LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost", "0.0.0.0"}
+#: Every blocked network or pip attempt, even where the caller swallowed the error (tests assert on it).
+NETWORK_ATTEMPTS: list[str] = []
+
+
+def _block(what: str):
+    NETWORK_ATTEMPTS.append(what)
+    raise AssertionError(f"network access attempted during tests: {what}")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_network():
+    """No test may reach anything but loopback, nor run pip: fail (and record) any such attempt."""
+    real_connect, real_connect_ex, real_getaddrinfo = (socket.socket.connect, socket.socket.connect_ex,
+                                                       socket.getaddrinfo)
+    real_run, real_popen = subprocess.run, subprocess.Popen
+
+    def check(address):
+        if isinstance(address, tuple) and address and str(address[0]) not in LOCAL_HOSTS:
+            _block(f"connect {address!r}")
+
+    def connect(self, address):
+        check(address)
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        check(address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host is not None and str(host) not in LOCAL_HOSTS:
+            _block(f"DNS lookup {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def is_pip(args) -> bool:
+        return "pip" in (args if isinstance(args, str) else " ".join(map(str, args)))
+
+    def no_pip(args, *a, **kw):
+        if is_pip(args):
+            _block(f"pip {args!r}")
+        return real_run(args, *a, **kw)
+
+    class NoPipPopen(real_popen):  # type: ignore[misc,valid-type]
+        def __init__(self, args, *a, **kw):
+            if is_pip(args):
+                _block(f"pip {args!r}")
+            super().__init__(args, *a, **kw)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(socket.socket, "connect", connect)
+        mp.setattr(socket.socket, "connect_ex", connect_ex)
+        mp.setattr(socket, "getaddrinfo", getaddrinfo)
+        mp.setattr(subprocess, "run", no_pip)
+        mp.setattr(subprocess, "Popen", NoPipPopen)
+        yield
+    assert not NETWORK_ATTEMPTS, f"network/pip attempts during the tests: {NETWORK_ATTEMPTS}"

@@ -19,8 +19,6 @@ import tempfile  # noqa: E402
 import uuid  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -29,7 +27,7 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 # brainscore's caches must be neither read (stale hits) nor written by the tests. result_caching fixes its folder
-# when brainscore is first imported, so it is also redirected per test session below (no_network).
+# when brainscore is first imported, so it is also redirected per test session below (brainscore_caches).
 _CACHES = Path(tempfile.mkdtemp(prefix="wiringup-test-brainscore-"))
 atexit.register(shutil.rmtree, _CACHES, ignore_errors=True)
 for _var in ("BRAINIO_HOME", "RESULTCACHING_HOME", "BRAINSCORE_HOME"):
@@ -51,52 +49,12 @@ SIZE = 32  # input resolution for the tiny model
 
 # ------------------------------------------------------------------------------------------------ guards
 
-_LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost", "0.0.0.0"}
-ATTEMPTS: list[str] = []  # every blocked network or pip attempt, even if the caller swallowed the error
+from conftest import NETWORK_ATTEMPTS as ATTEMPTS  # noqa: E402 - the session-wide guard's record
 
 
 @pytest.fixture(autouse=True, scope="module")
-def no_network(tmp_path_factory):
-    """Fail (and record) any non-loopback connect/DNS lookup or pip call; point brainscore's caches at tmp."""
-    real_connect, real_connect_ex, real_getaddrinfo = (socket.socket.connect, socket.socket.connect_ex,
-                                                       socket.getaddrinfo)
-    real_run, real_popen = subprocess.run, subprocess.Popen
-
-    def _block(what: str):
-        ATTEMPTS.append(what)
-        raise AssertionError(f"network access attempted during tests: {what}")
-
-    def _check(address):
-        if isinstance(address, tuple) and address and str(address[0]) not in _LOCAL_HOSTS:
-            _block(f"connect {address!r}")
-
-    def connect(self, address):
-        _check(address)
-        return real_connect(self, address)
-
-    def connect_ex(self, address):
-        _check(address)
-        return real_connect_ex(self, address)
-
-    def getaddrinfo(host, *args, **kwargs):
-        if host is not None and str(host) not in _LOCAL_HOSTS:
-            _block(f"DNS lookup {host!r}")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    def _is_pip(args) -> bool:
-        return "pip" in (args if isinstance(args, str) else " ".join(map(str, args)))
-
-    def no_pip(args, *a, **kw):
-        if _is_pip(args):
-            _block(f"pip {args!r}")
-        return real_run(args, *a, **kw)
-
-    class NoPipPopen(real_popen):  # type: ignore[misc,valid-type]
-        def __init__(self, args, *a, **kw):
-            if _is_pip(args):
-                _block(f"pip {args!r}")
-            super().__init__(args, *a, **kw)
-
+def brainscore_caches(tmp_path_factory):
+    """Point brainscore's caches at tmp (the network/pip guard itself is session-wide, tests/conftest.py)."""
     import result_caching
 
     caches = tmp_path_factory.mktemp("caches")
@@ -105,11 +63,6 @@ def no_network(tmp_path_factory):
         # every result_caching storage (created at brainscore's import) writes under the test's folder
         mp.setattr(result_caching._DiskStorage, "_storage_directory",
                    property(lambda self: str(result_store), lambda self, value: None), raising=False)
-        mp.setattr(socket.socket, "connect", connect)
-        mp.setattr(socket.socket, "connect_ex", connect_ex)
-        mp.setattr(socket, "getaddrinfo", getaddrinfo)
-        mp.setattr(subprocess, "run", no_pip)
-        mp.setattr(subprocess, "Popen", NoPipPopen)
         for var in ("BRAINIO_HOME", "RESULTCACHING_HOME", "BRAINSCORE_HOME"):
             mp.setenv(var, str(caches / var.lower()))
         mp.delenv("RESULTCACHING_S3_BUCKET", raising=False)
@@ -337,10 +290,10 @@ def test_score_brainscore_result_on_a_brainscore_neural_benchmark(tiny, cowley_2
     np.testing.assert_allclose(out["raw_per_split"], ours["raw_per_split"], atol=1e-4)
 
 
-def test_activation_cache_is_off_by_default_and_keyed_by_weights(tiny, images, tmp_path, no_network):
+def test_activation_cache_is_off_by_default_and_keyed_by_weights(tiny, images, tmp_path, brainscore_caches):
     import copy
 
-    stored = lambda: sorted(p for p in no_network.rglob("*same-name*") if p.is_file())  # noqa: E731
+    stored = lambda: sorted(p for p in brainscore_caches.rglob("*same-name*") if p.is_file())  # noqa: E731
     first = _look_at(bb.brain_model(tiny, "same-name", SIZE, {"V4": "V4.output-t0"}), images, "V4", tmp_path / "a")
     assert stored() == []  # default: nothing cached
 

@@ -13,8 +13,6 @@ import os
 os.environ["BS_INSTALL_DEPENDENCIES"] = "no"
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
-import socket  # noqa: E402
-import subprocess  # noqa: E402
 import zipfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -39,53 +37,7 @@ DATA_ROOT = Path(os.environ.get("WIRINGUP_DATA_ROOT", REPO.parent / "shared" / "
 COWLEY = DATA_ROOT / "cowley2023_v4"
 
 
-# ------------------------------------------------------------------------------------------------ guards
-
-_LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost", "0.0.0.0"}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def no_network():
-    """Fail loudly if anything (brainscore, boto3, pip) tries to reach a non-loopback address."""
-    real_connect, real_connect_ex, real_getaddrinfo = (socket.socket.connect, socket.socket.connect_ex,
-                                                       socket.getaddrinfo)
-    real_run, real_popen = subprocess.run, subprocess.Popen
-
-    def _check(address):
-        if isinstance(address, tuple) and address and str(address[0]) not in _LOCAL_HOSTS:
-            raise AssertionError(f"network access attempted during tests: {address!r}")
-
-    def connect(self, address):
-        _check(address)
-        return real_connect(self, address)
-
-    def connect_ex(self, address):
-        _check(address)
-        return real_connect_ex(self, address)
-
-    def getaddrinfo(host, *args, **kwargs):
-        if host is not None and str(host) not in _LOCAL_HOSTS:
-            raise AssertionError(f"DNS lookup attempted during tests: {host!r}")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    def no_pip(args, *a, **kw):
-        if "pip" in (args if isinstance(args, str) else " ".join(map(str, args))):
-            raise AssertionError(f"pip was invoked during tests: {args!r}")
-        return real_run(args, *a, **kw)
-
-    class NoPipPopen(real_popen):  # type: ignore[misc,valid-type]
-        def __init__(self, args, *a, **kw):
-            if "pip" in (args if isinstance(args, str) else " ".join(map(str, args))):
-                raise AssertionError(f"pip was invoked during tests: {args!r}")
-            super().__init__(args, *a, **kw)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(socket.socket, "connect", connect)
-        mp.setattr(socket.socket, "connect_ex", connect_ex)
-        mp.setattr(socket, "getaddrinfo", getaddrinfo)
-        mp.setattr(subprocess, "run", no_pip)
-        mp.setattr(subprocess, "Popen", NoPipPopen)
-        yield
+# The network guard is session-wide (tests/conftest.py).
 
 
 @pytest.fixture(scope="module")

@@ -33,17 +33,28 @@ def workdir(tmp_path: Path, data_root: Path) -> Path:
 def test_tiny_dag_end_to_end(workdir: Path):
     snakemake(workdir, "--configfile", str(workdir / "tiny.yaml"))
     table = pd.read_csv(workdir / "results/tables/scores.csv")
-    # (1 at-birth model + 2 image counts × 2 checkpoint epochs) × the 3 default local benchmarks
-    assert set(table["benchmark_id"]) == {"Cowley2023.210325.V4-pls", "MajajHong2015slice.V4-pls",
-                                          "MajajHong2015slice.IT-pls"}
-    assert len(table) == 5 * 3
-    assert set(table["region"]) == {"V4", "IT"}
-    assert table["ceiling"].between(0.3, 1.0).all()
-    assert table["score"].notna().all() and table["score"].between(-0.5, 1.5).all()
+    neural = {"Cowley2023.210325.V4-pls", "MajajHong2015slice.V4-pls", "MajajHong2015slice.IT-pls"}
+    assert set(table["benchmark_id"]) == neural | {"Imagenette80-top1"}
+    # (1 at-birth model + 2 image counts × 2 checkpoint epochs) × 4 benchmarks, + the pixels baseline × 3 neural
+    assert len(table) == 5 * 4 + 3
+    assert set(table["region"]) == {"V4", "IT", "imagenet"}
+    neural_rows = table[table["benchmark_id"].isin(neural)]
+    assert neural_rows["ceiling"].between(0.3, 1.0).all()
+    assert neural_rows["score"].notna().all() and neural_rows["score"].between(-0.5, 1.5).all()
+    top1 = table[table["benchmark_id"] == "Imagenette80-top1"]
+    assert top1["score"].between(0, 1).all() and (top1["n_stimuli"] == 3925).all()
+    assert (table[table["model_id"] == "baselines/pixels"]["layer"] == "pixels").all()
     trained = table[(table["variant"] == "standard") & (table["benchmark_id"] == "Cowley2023.210325.V4-pls")]
     trained = trained.set_index("model_id")
     assert trained.loc["standard/n64_seed0/epoch_01", "supervised_updates"] == 64
     assert trained.loc["standard/n32_seed0/epoch_0.5", "supervised_updates"] == 16
+    bp = pd.read_csv(workdir / "results/tables/brain_predictivity.csv").set_index("model_id")
+    assert len(bp) == 6 and set(bp["regions_scored"]) == {"V4,IT"}
+    row = table[table["model_id"] == "init/kn/seed0"].set_index("benchmark_id")["score"]
+    expected = ((row["Cowley2023.210325.V4-pls"] + row["MajajHong2015slice.V4-pls"]) / 2
+                + row["MajajHong2015slice.IT-pls"]) / 2
+    assert abs(bp.loc["init/kn/seed0", "brain_predictivity"] - expected) < 1e-12
+    assert (workdir / "results/benchmarks/MajajHong2015slice.IT-pls.nc").is_file()
     assert (workdir / "results/figures/fig1.png").stat().st_size > 10_000
     assert not list((workdir / "results").rglob("*.tmp"))  # nothing half-written left behind
     # a no-op rerun does nothing
@@ -76,17 +87,20 @@ def test_missing_data_root_names_path_and_key(workdir: Path, tmp_path: Path):
     assert not (workdir / "results/manifests/train_n32.tsv").exists()
 
 
-def test_lint_is_clean_and_paper_config_plans():
+def test_lint_is_clean_and_paper_config_plans(tmp_path):
     lint = subprocess.run([SNAKEMAKE, "--lint"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    plan = subprocess.run([SNAKEMAKE, "-n", "--configfile", "config/paper.yaml"], cwd=REPO, capture_output=True,
-                          text=True, timeout=300)
+    # plan in an empty working directory, so a run in progress in the checkout cannot interfere
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    plan = subprocess.run([SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "-n", "--configfile",
+                           str(tmp_path / "config" / "paper.yaml")], capture_output=True, text=True, timeout=300)
     assert plan.returncode == 0, plan.stdout[-2000:] + plan.stderr[-2000:]
     counts = job_counts(plan.stdout)
     assert counts["train"] == 14  # 7 image counts × 2 seeds
     assert counts["init_model"] == 2 and counts["manifest"] == 7
-    # 3 local benchmarks × 2 seeds × (at birth + 7 image counts × 17 epochs > 0)
-    assert counts["score"] == 3 * 2 * (1 + 7 * 17)
+    # 4 local benchmarks × 2 seeds × (at birth + 7 image counts × 17 epochs > 0), + pixels × 3 neural benchmarks
+    assert counts["score"] == 4 * 2 * (1 + 7 * 17) + 3
+    assert counts["package_benchmark"] == 3 and counts["manifest_val"] == 1
 
 
 def job_counts(stdout: str) -> dict[str, int]:

@@ -79,21 +79,27 @@ def _region_panel(ax, data: pd.DataFrame, regions: list[str], x: str, xscale: st
 
 
 def plot_fig1(table: pd.DataFrame, outputs: list[str], *, experiment: dict[str, Any],
-              style: dict[str, Any] | None = None, init: str = "kn") -> dict[str, Any]:
-    """Fig. 1: A mean score vs supervised updates (log x); B per-region score vs epochs; C vs images.
+              style: dict[str, Any] | None = None, init: str = "kn",
+              regions: list[str] | None = None) -> dict[str, Any]:
+    """Fig. 1: A brain predictivity vs supervised updates (log x); B per-region score vs epochs; C vs images.
 
-    The mean is over the benchmarks present (the brain predictivity when all five regions are scored).
+    Only neural benchmarks of ``regions`` count (ImageNet never does); A averages each region's benchmarks, then
+    the regions (the brain predictivity when all five regions are scored).
     Returns the plotted data (for tests).
     """
     style = style or {}
-    grid = supervised_grid(table, experiment, init)
+    regions_cfg = list(regions or REGION_ORDER)
+    grid = supervised_grid(table[table["region"].isin(regions_cfg)], experiment, init)
     ok = grid.dropna(subset=["score"])
-    per_model = ok.groupby(["model_id", "images", "epoch", "seed", "supervised_updates"], dropna=False)["score"] \
+    # brain predictivity as in wiringup.results.brain_predictivity: mean over regions of each region's mean
+    per_region_model = ok.groupby(["model_id", "images", "epoch", "seed", "region"], dropna=False)["score"] \
+        .mean().reset_index()
+    per_model = per_region_model.groupby(["model_id", "images", "epoch", "seed"], dropna=False)["score"] \
         .mean().reset_index()
     mean = _seed_mean(per_model, ["images", "epoch"])
     mean["supervised_updates"] = mean["images"] * mean["epoch"]
     regions = [r for r in REGION_ORDER if r in set(ok["region"])]
-    per_region = _seed_mean(ok, ["region", "images", "epoch"])
+    per_region = _seed_mean(per_region_model, ["region", "images", "epoch"])
     all_images = max(grid["images"])
     last_epoch = max(grid["epoch"])
 
@@ -113,8 +119,8 @@ def plot_fig1(table: pd.DataFrame, outputs: list[str], *, experiment: dict[str, 
     if len(regions) == 1:
         ax.set_ylabel(f"score ({regions[0]})")
     else:
-        ax.set_ylabel("mean score" + (" (brain predictivity)" if len(regions) == 5 else f" over {', '.join(regions)}"))
-    ax.set_title("A  score vs supervised updates")
+        ax.set_ylabel("brain predictivity" + ("" if len(regions) == 5 else f" ({', '.join(regions)})"))
+    ax.set_title("A  brain predictivity vs supervised updates")
     ax.legend(fontsize=8)
 
     _region_panel(axes[1], per_region[per_region["images"] == all_images], regions, "epoch", "symlog",

@@ -15,8 +15,16 @@ from .cornet_s import REGION_LAYERS as CORNET_REGION_LAYERS
 from .cornet_s import cornet_s
 from .io import WiringupError
 
-ARCHITECTURES = {"cornet_s": cornet_s}
-REGION_LAYERS = {"cornet_s": CORNET_REGION_LAYERS}
+def _pixels(**kwargs: Any) -> nn.Module:
+    from .baselines import Pixels
+
+    return Pixels(**kwargs)
+
+
+ARCHITECTURES = {"cornet_s": cornet_s, "pixels": _pixels}
+#: Region -> committed layer per architecture (the pixels baseline answers every region with its pixels).
+REGION_LAYERS = {"cornet_s": CORNET_REGION_LAYERS,
+                 "pixels": {r: "pixels" for r in ("V1", "V2", "V4", "IT", "behavior")}}
 
 
 def build_model(arch: str = "cornet_s", seed: int = 0, **kwargs: Any) -> nn.Module:

@@ -42,21 +42,29 @@ def model_fields(meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def score_checkpoint(model_path: str, out_path: str, *, model_id: str, benchmark: dict[str, Any], data_root: str,
-                     scoring: dict[str, Any], input_size: int, threads: int = 1) -> dict[str, Any]:
-    """Score one checkpoint on one configured benchmark (local or brainscore backend); write its score JSON."""
+                     scoring: dict[str, Any], input_size: int, threads: int = 1, assembly: str | None = None,
+                     manifest: str | None = None, imagenet_root: str | None = None) -> dict[str, Any]:
+    """Score one checkpoint on one configured benchmark (local or brainscore backend); write its score JSON.
+
+    Local neural benchmarks are read from their packaged ``assembly`` (rule package_benchmark) when given, else
+    from the data folder; ``imagenet_top1`` reads the val ``manifest`` images under ``imagenet_root``.
+    """
     import torch
 
     from .checkpoints import load_model
     from .provenance import Recorder
 
     torch.set_num_threads(int(threads))
-    rec = Recorder("score", {"benchmark": benchmark, "scoring": scoring, "input_size": input_size}, [model_path])
+    rec = Recorder("score", {"benchmark": benchmark, "scoring": scoring, "input_size": input_size},
+                   [p for p in (model_path, assembly, manifest) if p])
     model, meta, model_config = load_model(model_path)
     t0 = time.time()
     if benchmark.get("backend", "local") == "brainscore":
         result, info = _score_brainscore(model, model_id, model_config, benchmark, scoring, input_size)
+    elif benchmark["type"] == "imagenet_top1":
+        result, info = _score_top1(model, benchmark, data_root, imagenet_root, manifest, scoring, input_size)
     else:
-        result, info = _score_local(model, model_config, benchmark, data_root, scoring, input_size)
+        result, info = _score_local(model, model_config, benchmark, data_root, scoring, input_size, assembly)
     record = {"format": FORMAT, "version": VERSION, "model_id": model_id, **result,
               "backend": benchmark.get("backend", "local"), "benchmark_id": benchmark["id"],
               "seconds": round(time.time() - t0, 3), "benchmark": info, "model": model_fields(meta),
@@ -65,17 +73,38 @@ def score_checkpoint(model_path: str, out_path: str, *, model_id: str, benchmark
     return record
 
 
-def _score_local(model, model_config, benchmark, data_root, scoring, input_size):
+def _score_top1(model, benchmark, data_root, imagenet_root, manifest, scoring, input_size):
     from . import pipeline
-    from .benchmarks import load_benchmark
+    from .scoring import imagenet_top1
+
+    if manifest is None:
+        raise WiringupError(f"benchmark {benchmark['id']}: top-1 needs the val manifest (rule manifest_val)")
+    root = pipeline.resolve_data_path(data_root, imagenet_root, "imagenet.root")
+    result = imagenet_top1(model, root, manifest, input_size, batch_size=scoring.get("batch_size", 64),
+                           device=pipeline.torch_device(), benchmark_id=benchmark["id"])
+    result["region"] = result.get("region") or "imagenet"
+    result["layer"] = result.get("layer") or "logits"
+    info = {"description": f"top-1 accuracy on the val split of {root}", "citation": "Deng et al. (2009), CVPR",
+            "data": str(root)}
+    return result, info
+
+
+def _score_local(model, model_config, benchmark, data_root, scoring, input_size, assembly=None):
+    from . import pipeline
+    from .benchmarks import load_assembly, load_benchmark
     from .models import REGION_LAYERS
     from .scoring import score_neural
 
     region = benchmark["region"]
     layer = REGION_LAYERS[model_config["arch"]][region]
-    path = pipeline.resolve_data_path(data_root, benchmark["path"], f"scoring.benchmarks.{benchmark['id']}.path")
-    data = load_benchmark(benchmark["type"], path, region=region, cv_scheme=benchmark.get("cv_scheme"),
-                          n_folds=benchmark.get("n_folds"))
+    if assembly is not None:
+        path = Path(assembly)
+        data = load_assembly(path, region=region)
+    else:
+        path = pipeline.resolve_data_path(data_root, benchmark["path"],
+                                          f"scoring.benchmarks.{benchmark['id']}.path")
+        data = load_benchmark(benchmark["type"], path, region=region, cv_scheme=benchmark.get("cv_scheme"),
+                              n_folds=benchmark.get("n_folds"))
     if data.benchmark_id != benchmark["id"]:
         raise WiringupError(f"benchmark {benchmark['id']!r} in the config loads data identifying itself as "
                             f"{data.benchmark_id!r} from {path}; fix the key or the path")
@@ -127,6 +156,29 @@ def write_score_table(paths: list[str], out_path: str) -> pd.DataFrame:
     with atomic_path(out_path) as tmp:
         table.to_csv(tmp, index=False)
     return table
+
+
+def brain_predictivity(table: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
+    """Per model: the mean over ``regions`` of each region's mean ceiled score (ImageNet is never a region).
+
+    Only regions that have at least one benchmark in the table count (listed in ``regions_scored``); a model
+    lacking a ceiled score for any benchmark of those regions gets NaN, never a zero (the authors' code counted
+    a missing benchmark as 0; AUTHORS_CODE_FACTS.md §7.1).
+    """
+    neural = table[table["region"].isin(regions)]
+    covered = [r for r in regions if r in set(neural["region"])]
+    benches = sorted(neural["benchmark_id"].unique())
+    wide = neural.pivot_table(index="model_id", columns="benchmark_id", values="score", aggfunc="mean",
+                              dropna=False).reindex(columns=benches)
+    region_of = neural.drop_duplicates("benchmark_id").set_index("benchmark_id")["region"]
+    per_region = pd.DataFrame({r: wide[[b for b in benches if region_of[b] == r]].mean(axis=1, skipna=False)
+                               for r in covered})
+    out = per_region.copy()
+    out["brain_predictivity"] = per_region.mean(axis=1, skipna=False)
+    out["regions_scored"] = ",".join(covered)
+    out["n_benchmarks"] = wide.notna().sum(axis=1)
+    facts = table.drop_duplicates("model_id").set_index("model_id")[MODEL_FIELDS]
+    return out.join(facts).reset_index().sort_values("model_id").reset_index(drop=True)
 
 
 def read_score_table(path: str | Path) -> pd.DataFrame:

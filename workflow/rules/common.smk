@@ -73,6 +73,10 @@ def supervised_model_ids():
 
 
 BENCHMARKS = {k: {"id": k, "backend": "local", **v} for k, v in config["scoring"]["benchmarks"].items()}
+for _id, _b in BENCHMARKS.items():
+    if _b["type"] != "imagenet_top1" and not {"path", "region"} <= set(_b):
+        raise ValueError(f"config key scoring.benchmarks.{_id}: a {_b['type']} benchmark needs `path` and `region`")
+NEURAL = sorted(b for b, d in BENCHMARKS.items() if d["type"] != "imagenet_top1")
 BRAINSCORE = config["scoring"].get("brainscore", {})
 BENCHMARKS.update(
     {b: {"id": b, "backend": "brainscore"} for b in BRAINSCORE.get("benchmarks", [])}
@@ -80,6 +84,22 @@ BENCHMARKS.update(
 ACTIVE_BENCHMARKS = sorted(
     b for b, d in BENCHMARKS.items() if d["backend"] == config["scoring"].get("backend", "local")
 )
+BASELINES = config["scoring"].get("baselines", [])
 ALL_SCORES = expand(
     "results/scores/{benchmark}/{model}.json", benchmark=ACTIVE_BENCHMARKS, model=supervised_model_ids()
+) + expand(
+    "results/scores/{benchmark}/baselines/{baseline}.json",
+    benchmark=[b for b in ACTIVE_BENCHMARKS if b in NEURAL or BENCHMARKS[b]["backend"] == "brainscore"],
+    baseline=BASELINES,
 )
+
+
+def score_inputs(wildcards):
+    """The model, plus the packaged assembly (local neural) or the val manifest (top-1) a score needs."""
+    b = BENCHMARKS[wildcards.benchmark]
+    inputs = {"model": f"results/models/{wildcards.model}.pt"}
+    if b["backend"] == "local" and b["type"] == "imagenet_top1":
+        inputs["manifest"] = "results/manifests/val.tsv"
+    elif b["backend"] == "local":
+        inputs["assembly"] = f"results/benchmarks/{wildcards.benchmark}.nc"
+    return inputs

@@ -15,3 +15,31 @@ rule manifest:
         ENV
     script:
         "../scripts/make_manifest.py"
+
+
+rule manifest_val:
+    output:
+        "results/manifests/val.tsv",
+    params:
+        data_root=config["data_root"],
+        imagenet=config["imagenet"],
+    log:
+        "logs/manifests/val.log",
+    conda:
+        ENV
+    script:
+        "../scripts/make_manifest.py"
+
+
+rule package_benchmark:
+    output:
+        "results/benchmarks/{benchmark}.nc",
+    params:
+        benchmark=lambda w: BENCHMARKS[w.benchmark],
+        data_root=config["data_root"],
+    log:
+        "logs/benchmarks/{benchmark}.log",
+    conda:
+        ENV
+    script:
+        "../scripts/package_benchmark.py"

@@ -14,6 +14,7 @@ rule fig1:
         ],
     params:
         experiment=SUPERVISED,
+        regions=config["scoring"].get("predictivity_regions", ["V1", "V2", "V4", "IT", "behavior"]),
         style=config["figures"],
     localrule: True
     log:

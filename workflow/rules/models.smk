@@ -16,6 +16,17 @@ rule init_model:
         "../scripts/init_model.py"
 
 
+rule baseline_model:
+    output:
+        "results/models/baselines/{baseline}.pt",
+    log:
+        "logs/models/baselines/{baseline}.log",
+    conda:
+        ENV
+    script:
+        "../scripts/init_model.py"
+
+
 rule train:
     input:
         birth=lambda w: birth_path(VARIANTS[w.variant]["init"], w.seed),

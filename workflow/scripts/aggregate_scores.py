@@ -1,12 +1,16 @@
-"""Rule aggregate_scores: every score JSON -> one tidy CSV table (format: README, "Score table")."""
+"""Rule aggregate_scores: every score JSON -> the tidy score table and the brain-predictivity table."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 from wiringup import pipeline
-from wiringup.results import write_score_table
+from wiringup.io import atomic_path
+from wiringup.results import brain_predictivity, write_score_table
 
 
 def main(smk):
-    table = write_score_table(list(smk.input), smk.output[0])
-    print(f"{len(table)} rows -> {smk.output[0]}")
+    table = write_score_table(list(smk.input), smk.output.scores)
+    bp = brain_predictivity(table, smk.params.regions)
+    with atomic_path(smk.output.predictivity) as tmp:
+        bp.to_csv(tmp, index=False)
+    print(f"{len(table)} rows -> {smk.output.scores}; {len(bp)} models -> {smk.output.predictivity}")
 
 
 pipeline.run(snakemake, main)  # noqa: F821

@@ -1,4 +1,4 @@
-"""Rule manifest: draw N training images from an ImageNet-layout folder (wiringup.manifests)."""
+"""Rules manifest / manifest_val: N training images, or the whole val split, of an ImageNet-layout folder."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 from wiringup import pipeline
 from wiringup.io import write_json
@@ -9,9 +9,11 @@ from wiringup.provenance import Recorder
 def main(smk):
     p = smk.params
     root = pipeline.resolve_data_path(p.data_root, p.imagenet["root"], "imagenet.root")
-    rec = Recorder("manifest", {"imagenet": p.imagenet, "images": smk.wildcards.images})
-    n = smk.wildcards.images if smk.wildcards.images == "all" else int(smk.wildcards.images)
-    summary = make_manifest(root, "train", n, int(p.imagenet.get("subset_seed", 0)), smk.output[0],
+    images = getattr(smk.wildcards, "images", None)  # None: the whole val split (rule manifest_val)
+    split = "train" if images is not None else "val"
+    rec = Recorder(smk.rule, {"imagenet": p.imagenet, "split": split, "images": images})
+    n = "all" if images in (None, "all") else int(images)
+    summary = make_manifest(root, split, n, int(p.imagenet.get("subset_seed", 0)), smk.output[0],
                             verify=p.imagenet.get("verify_images", True))
     write_json(smk.output[0] + ".prov.json", rec.record(summary=summary, data_root=str(root)))
     print(summary)

@@ -7,7 +7,7 @@ from wiringup.results import read_score_table
 
 def main(smk):
     plot_fig1(read_score_table(smk.input.scores), list(smk.output), experiment=smk.params.experiment,
-              style=smk.params.style)
+              style=smk.params.style, regions=smk.params.regions)
 
 
 pipeline.run(snakemake, main)  # noqa: F821
