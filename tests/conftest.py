@@ -76,3 +76,17 @@ def no_network():
         mp.setattr(subprocess, "Popen", NoPipPopen)
         yield
     assert not NETWORK_ATTEMPTS, f"network/pip attempts during the tests: {NETWORK_ATTEMPTS}"
+
+
+@pytest.fixture(autouse=True)
+def _seed_global_rngs():
+    """Every test starts from the same global RNG state, so a result never depends on which tests ran first."""
+    import random
+
+    import numpy as np
+    import torch
+
+    random.seed(0)
+    np.random.seed(0)
+    torch.manual_seed(0)
+    yield
