@@ -73,6 +73,24 @@ def score_checkpoint(model_path: str, out_path: str, *, model_id: str, benchmark
     return record
 
 
+def score_checkpoint_on(model_path: str, jobs: dict[str, dict[str, Any]], outputs: dict[str, str], *,
+                        model_id: str, data_root: str, scoring: dict[str, Any], input_size: int, threads: int = 1,
+                        imagenet_root: str | None = None) -> list[dict[str, Any]]:
+    """Score one checkpoint on several benchmarks in one process, one score JSON each.
+
+    ``jobs`` maps a benchmark id to ``{"benchmark": <config entry>, "assembly": path|None, "manifest": path|None}``
+    and ``outputs`` maps the same ids to the JSON paths. Each JSON is exactly what :func:`score_checkpoint` writes
+    for that benchmark alone (its provenance lists only the inputs of that benchmark).
+    """
+    missing = sorted(set(jobs) - set(outputs))
+    if missing:
+        raise WiringupError(f"score_checkpoint_on: no output path for benchmark(s) {missing}")
+    return [score_checkpoint(model_path, outputs[b], model_id=model_id, benchmark=j["benchmark"],
+                             data_root=data_root, scoring=scoring, input_size=input_size, threads=threads,
+                             assembly=j.get("assembly"), manifest=j.get("manifest"), imagenet_root=imagenet_root)
+            for b, j in jobs.items()]
+
+
 def _score_top1(model, benchmark, data_root, imagenet_root, manifest, scoring, input_size):
     from . import pipeline
     from .scoring import imagenet_top1

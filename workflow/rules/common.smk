@@ -85,21 +85,37 @@ ACTIVE_BENCHMARKS = sorted(
     b for b, d in BENCHMARKS.items() if d["backend"] == config["scoring"].get("backend", "local")
 )
 BASELINES = config["scoring"].get("baselines", [])
+# Benchmarks a baseline is scored on: neural ones (the pixels have no classifier, so no top-1).
+BASELINE_BENCHMARKS = [b for b in ACTIVE_BENCHMARKS if b in NEURAL or BENCHMARKS[b]["backend"] == "brainscore"]
 ALL_SCORES = expand(
     "results/scores/{benchmark}/{model}.json", benchmark=ACTIVE_BENCHMARKS, model=supervised_model_ids()
-) + expand(
-    "results/scores/{benchmark}/baselines/{baseline}.json",
-    benchmark=[b for b in ACTIVE_BENCHMARKS if b in NEURAL or BENCHMARKS[b]["backend"] == "brainscore"],
-    baseline=BASELINES,
-)
+) + expand("results/scores/{benchmark}/baselines/{baseline}.json", benchmark=BASELINE_BENCHMARKS, baseline=BASELINES)
 
 
-def score_inputs(wildcards):
-    """The model, plus the packaged assembly (local neural) or the val manifest (top-1) a score needs."""
-    b = BENCHMARKS[wildcards.benchmark]
-    inputs = {"model": f"results/models/{wildcards.model}.pt"}
-    if b["backend"] == "local" and b["type"] == "imagenet_top1":
-        inputs["manifest"] = "results/manifests/val.tsv"
-    elif b["backend"] == "local":
-        inputs["assembly"] = f"results/benchmarks/{wildcards.benchmark}.nc"
-    return inputs
+def benchmark_inputs(benchmark_ids):
+    """What scoring on these benchmarks reads besides the model: packaged assemblies (local neural) and the val
+    manifest (local top-1); brainscore benchmarks read brainscore-vision's own cache."""
+    local = [b for b in benchmark_ids if BENCHMARKS[b]["backend"] == "local"]
+    return {
+        "assemblies": [f"results/benchmarks/{b}.nc" for b in local if BENCHMARKS[b]["type"] != "imagenet_top1"],
+        "manifest": ["results/manifests/val.tsv"] if any(BENCHMARKS[b]["type"] == "imagenet_top1" for b in local) else [],
+    }
+
+
+def score_jobs(benchmark_ids):
+    """Per benchmark: its config entry and the packaged assembly or val manifest it is scored from."""
+    jobs = {}
+    for b in benchmark_ids:
+        d = BENCHMARKS[b]
+        local = d["backend"] == "local"
+        jobs[b] = {
+            "benchmark": d,
+            "assembly": f"results/benchmarks/{b}.nc" if local and d["type"] != "imagenet_top1" else None,
+            "manifest": "results/manifests/val.tsv" if local and d["type"] == "imagenet_top1" else None,
+        }
+    return jobs
+
+
+def scoring_slice():
+    """The scoring config a score depends on (not the benchmark list, the regions or the baselines)."""
+    return {k: v for k, v in config["scoring"].items() if k not in ("benchmarks", "predictivity_regions", "baselines")}

@@ -1,28 +1,56 @@
-# One score JSON per model × benchmark, and the tidy table every figure reads.
+# Score JSONs (one per model × benchmark, written by one job per model) and the tidy table every figure reads.
 
 
+# One job per model writes that model's score JSON for every active benchmark: the model is loaded and torch is
+# started once per model, not once per model x benchmark. Changing one benchmark's definition rescores all of a
+# model's benchmarks (a few seconds each); adding a benchmark rescores every model.
 rule score:
     input:
-        unpack(score_inputs),
+        model="results/models/{model}.pt",
+        **benchmark_inputs(ACTIVE_BENCHMARKS),
     output:
-        "results/scores/{benchmark}/{model}.json",
+        expand("results/scores/{benchmark}/{{model}}.json", benchmark=ACTIVE_BENCHMARKS),
+    wildcard_constraints:
+        model=r"(?!baselines/).+",
     params:
-        benchmark=lambda w: BENCHMARKS[w.benchmark],
+        jobs=score_jobs(ACTIVE_BENCHMARKS),
         data_root=config["data_root"],
         imagenet_root=config["imagenet"]["root"],
-        scoring={
-            k: v
-            for k, v in config["scoring"].items()
-            if k not in ("benchmarks", "predictivity_regions", "baselines")
-        },
+        scoring=scoring_slice(),
         input_size=config["model"].get("input_size", 224),
     threads: 1
     resources:
         mem_mb=3000,
     log:
-        "logs/scores/{benchmark}/{model}.log",
+        "logs/scores/{model}.log",
     benchmark:
-        "results/runtime/scores/{benchmark}/{model}.tsv"
+        "results/runtime/scores/{model}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/score.py"
+
+
+# Baselines (the pixels) are scored on the neural benchmarks only: they have no classifier.
+rule score_baseline:
+    input:
+        model="results/models/baselines/{baseline}.pt",
+        **benchmark_inputs(BASELINE_BENCHMARKS),
+    output:
+        expand("results/scores/{benchmark}/baselines/{{baseline}}.json", benchmark=BASELINE_BENCHMARKS),
+    params:
+        jobs=score_jobs(BASELINE_BENCHMARKS),
+        data_root=config["data_root"],
+        imagenet_root=config["imagenet"]["root"],
+        scoring=scoring_slice(),
+        input_size=config["model"].get("input_size", 224),
+    threads: 1
+    resources:
+        mem_mb=3000,
+    log:
+        "logs/scores/baselines/{baseline}.log",
+    benchmark:
+        "results/runtime/scores/baselines/{baseline}.tsv"
     conda:
         ENV
     script:

@@ -1,15 +1,16 @@
-"""Rule score: one model × one benchmark -> one score JSON (format: README, "Score JSON")."""
+"""Rules score / score_baseline: one model -> one score JSON per benchmark (format: README, "Score JSON")."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 from wiringup import pipeline
-from wiringup.results import score_checkpoint
+from wiringup.results import score_checkpoint_on
 
 
 def main(smk):
     p = smk.params
-    score_checkpoint(smk.input.model, smk.output[0], model_id=smk.wildcards.model, benchmark=p.benchmark,
-                     data_root=p.data_root, scoring=p.scoring, input_size=p.input_size, threads=smk.threads,
-                     assembly=smk.input.get("assembly"), manifest=smk.input.get("manifest"),
-                     imagenet_root=p.imagenet_root)
+    model_id = smk.wildcards.get("model") or f"baselines/{smk.wildcards.baseline}"
+    outputs = {b: next(o for o in smk.output if o.startswith(f"results/scores/{b}/")) for b in p.jobs}
+    score_checkpoint_on(smk.input.model, p.jobs, outputs, model_id=model_id, data_root=p.data_root,
+                        scoring=p.scoring, input_size=p.input_size, threads=smk.threads,
+                        imagenet_root=p.imagenet_root)
 
 
 pipeline.run(snakemake, main)  # noqa: F821
