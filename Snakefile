@@ -14,6 +14,12 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/models.smk"
+# experiments: each registers its models (SCORED_MODELS), figures (FIGURE_FILES) and other targets (TARGETS)
+include: "workflow/rules/wc.smk"
+include: "workflow/rules/experiments.smk"
+include: "workflow/rules/transfer.smk"
+include: "workflow/rules/authors.smk"
+# scoring and figures come last: they read the registries
 include: "workflow/rules/scoring.smk"
 include: "workflow/rules/figures.smk"
 
@@ -23,3 +29,4 @@ rule all:
     input:
         "results/tables/scores.csv",
         FIGURE_FILES,
+        TARGETS,

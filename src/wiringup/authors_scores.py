@@ -452,6 +452,7 @@ def tidy(raw: pd.DataFrame, source: str, *, missing: str = "nan") -> pd.DataFram
     authors_images = np.where(out["full_data"], float(AUTHORS_FULL_IMAGES), out["images"])
     out["supervised_updates_authors"] = np.where(trainable, authors_images * epoch, np.nan)
     out["epoch"] = epoch
+    out["source"] = f"authors ({source})"
     for col in TABLE_COLUMNS:
         if col not in out.columns:
             out[col] = np.nan
@@ -459,7 +460,7 @@ def tidy(raw: pd.DataFrame, source: str, *, missing: str = "nan") -> pd.DataFram
              "full_data", "family", "config", "init_known", "init_scope", "trained", "lr", "weight_decay",
              "optimizer", "con2", "transfer_mapping", "id_without_epoch", "parsed", "parse_error",
              "first_time", "last_time"]
-    out = out[list(TABLE_COLUMNS) + extra]
+    out = out[list(TABLE_COLUMNS) + [c for c in extra if c not in TABLE_COLUMNS]]
     return out.sort_values(["model_id", "benchmark_id"]).reset_index(drop=True)
 
 

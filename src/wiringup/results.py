@@ -28,15 +28,36 @@ from .io import WiringupError, atomic_path, read_json, write_json
 
 FORMAT = "wiringup-score"
 VERSION = 1
-MODEL_FIELDS = ["variant", "init", "images", "epoch", "seed", "supervised_updates", "synaptic_updates",
-                "images_seen", "step", "trained_conv_weights"]
-TABLE_COLUMNS = (["model_id", "benchmark_id", "backend", "region", "layer", "score", "raw", "ceiling", "error",
-                  "n_stimuli", "n_neuroids"] + MODEL_FIELDS + ["seconds"])
+# The model's factors a score row carries. The vocabulary of ``init`` (kn, wc, mixture_gaussian, kernel_normal,
+# no_gabor, ...) and ``trained`` (all, ct, ct_v2, ct_v4, dt_v4, dt_it, decoder, conv1*, batchnorm*; None at birth)
+# is the one wiringup.authors_scores decodes the authors' model ids into, so our runs and theirs share figures.
+MODEL_FIELDS = ["arch", "width", "variant", "init", "trained", "optimizer", "lr", "weight_decay", "images", "epoch",
+                "seed", "supervised_updates", "synaptic_updates", "images_seen", "step", "trained_conv_weights"]
+TABLE_COLUMNS = (["source", "model_id", "benchmark_id", "backend", "region", "layer", "score", "raw", "ceiling",
+                  "error", "n_stimuli", "n_neuroids"] + MODEL_FIELDS + ["seconds"])
+SOURCE = "this run"
 
 
-def model_fields(meta: dict[str, Any]) -> dict[str, Any]:
-    """The model facts a score row carries, from a checkpoint's meta."""
-    out = {k: meta.get(k) for k in MODEL_FIELDS if k != "trained_conv_weights"}
+def model_fields(meta: dict[str, Any], model_config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The model facts a score row carries, from a checkpoint's meta (and its model config: arch, width).
+
+    ``trained`` is the meta's trained-layer set name; a trained checkpoint without one trained every layer
+    ("all"); a model at birth (epoch 0, no variant) has None. ``optimizer``/``lr``/``weight_decay`` come from
+    the recorded training recipe (None at birth).
+    """
+    simple = [k for k in MODEL_FIELDS if k not in ("arch", "width", "trained", "optimizer", "lr", "weight_decay",
+                                                     "trained_conv_weights")]
+    out = {k: meta.get(k) for k in simple}
+    model_config = model_config or {}
+    out["arch"] = model_config.get("arch", meta.get("arch"))
+    out["width"] = model_config.get("width", meta.get("width"))
+    recipe = meta.get("recipe") or {}
+    trained = meta.get("trained")
+    if trained is None and recipe:
+        trained = "all" if recipe.get("trained_layers") is None else "custom"
+    out["trained"] = trained
+    out["optimizer"], out["lr"], out["weight_decay"] = (recipe.get("optimizer"), recipe.get("lr"),
+                                                        recipe.get("weight_decay"))
     out["trained_conv_weights"] = (meta.get("trained_parameters") or {}).get("conv_weights")
     return out
 
@@ -67,7 +88,7 @@ def score_checkpoint(model_path: str, out_path: str, *, model_id: str, benchmark
         result, info = _score_local(model, model_config, benchmark, data_root, scoring, input_size, assembly)
     record = {"format": FORMAT, "version": VERSION, "model_id": model_id, **result,
               "backend": benchmark.get("backend", "local"), "benchmark_id": benchmark["id"],
-              "seconds": round(time.time() - t0, 3), "benchmark": info, "model": model_fields(meta),
+              "seconds": round(time.time() - t0, 3), "benchmark": info, "model": model_fields(meta, model_config),
               "provenance": rec.record()}
     write_json(out_path, record)
     return record
@@ -164,6 +185,7 @@ def read_score(path: str | Path) -> dict[str, Any]:
 
 def score_row(rec: dict[str, Any]) -> dict[str, Any]:
     row = {k: rec.get(k) for k in TABLE_COLUMNS if k not in MODEL_FIELDS}
+    row["source"] = SOURCE
     row.update({k: (rec.get("model") or {}).get(k) for k in MODEL_FIELDS})
     return row
 

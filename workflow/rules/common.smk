@@ -85,11 +85,24 @@ ACTIVE_BENCHMARKS = sorted(
     b for b, d in BENCHMARKS.items() if d["backend"] == config["scoring"].get("backend", "local")
 )
 BASELINES = config["scoring"].get("baselines", [])
+# Registries that the experiment files extend; they are included before scoring.smk and figures.smk.
+#   SCORED_MODELS  model ids (paths under results/models without .pt) whose scores enter results/tables/scores.csv
+#   FIGURE_FILES   what `snakemake figures` builds;  TARGETS  what `snakemake` (rule all) builds besides those
+SCORED_MODELS = list(supervised_model_ids())
+FIGURE_FILES = []
+TARGETS = []
+
+
 # Benchmarks a baseline is scored on: neural ones (the pixels have no classifier, so no top-1).
 BASELINE_BENCHMARKS = [b for b in ACTIVE_BENCHMARKS if b in NEURAL or BENCHMARKS[b]["backend"] == "brainscore"]
-ALL_SCORES = expand(
-    "results/scores/{benchmark}/{model}.json", benchmark=ACTIVE_BENCHMARKS, model=supervised_model_ids()
-) + expand("results/scores/{benchmark}/baselines/{baseline}.json", benchmark=BASELINE_BENCHMARKS, baseline=BASELINES)
+
+
+def all_scores(wildcards=None):
+    """Every score JSON of the score table: each registered model on each active benchmark, and the baselines."""
+    models = list(dict.fromkeys(SCORED_MODELS))
+    return expand("results/scores/{benchmark}/{model}.json", benchmark=ACTIVE_BENCHMARKS, model=models) + expand(
+        "results/scores/{benchmark}/baselines/{baseline}.json", benchmark=BASELINE_BENCHMARKS, baseline=BASELINES
+    )
 
 
 def benchmark_inputs(benchmark_ids):

@@ -1,7 +1,7 @@
 # Figures read only the tidy score table, never checkpoints: a style change reruns only these rules.
 
 FIGURE_FORMATS = config["figures"].get("formats", ["png", "pdf"])
-FIGURE_FILES = expand("results/figures/fig1.{ext}", ext=FIGURE_FORMATS)
+FIGURE_FILES += expand("results/figures/fig1.{ext}", ext=FIGURE_FORMATS)
 
 
 rule fig1:

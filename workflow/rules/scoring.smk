@@ -59,7 +59,7 @@ rule score_baseline:
 
 rule aggregate_scores:
     input:
-        ALL_SCORES,
+        all_scores,
     output:
         scores=report(
             "results/tables/scores.csv",
