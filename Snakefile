@@ -10,6 +10,9 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
@@ -22,6 +25,8 @@ include: "workflow/rules/authors.smk"
 # scoring and figures come last: they read the registries
 include: "workflow/rules/scoring.smk"
 include: "workflow/rules/figures.smk"
+# provenance reads the default targets (issue 8)
+include: "workflow/rules/provenance.smk"
 
 
 rule all:
@@ -30,3 +35,4 @@ rule all:
         "results/tables/scores.csv",
         FIGURE_FILES,
         TARGETS,
+        "results/tables/provenance.csv",

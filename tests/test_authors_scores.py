@@ -393,3 +393,29 @@ def test_headline_numbers_reproduce_facts(headline, private_tidy):
     assert f["all_data_converged"]["gain_pp"] == pytest.approx(-17, abs=0.5)
     for key, entry in h.items():
         assert entry["model_ids"], key
+
+
+def test_tidy_csv_round_trip_and_brain_predictivity_table(tmp_path):
+    rows = [("CORnet-S_full_epoch_43", b, 0.4) for b in PRIVATE5]
+    rows += [("CORnet-S_train_conv3_bi_seed42_epoch_31", b, 0.3) for b in PRIVATE5 if b != BEH]
+    rows += [("CORnet-S_train_conv3_bi_seed42_epoch_31", BEH, None), ("CORnet-S_jumbler_L3", V1, 0.1)]
+    table = A.tidy(_raw(rows), "private")
+    path = tmp_path / "authors_private.csv"
+    A.write_tidy(table, path)
+    back = A.read_tidy(path)
+    assert len(back) == len(table) and list(back.columns) == list(table.columns)
+    assert back["parsed"].dtype == bool and back["con2"].dtype == bool
+    assert back.set_index("model_id").loc["CORnet-S_train_conv3_bi_seed42_epoch_31", "seed"].iloc[0] == 42
+    assert back["score"].isna().sum() == 1                       # the NULL stays NaN, never 0
+    bp = A.write_brain_predictivity(back, tmp_path / "bp.csv").set_index("model_id")
+    assert bp.loc["CORnet-S_full_epoch_43", "brain_predictivity"] == pytest.approx(0.4)
+    assert math.isnan(bp.loc["CORnet-S_train_conv3_bi_seed42_epoch_31", "brain_predictivity"])
+    assert bp.loc["CORnet-S_train_conv3_bi_seed42_epoch_31", "n_regions"] == 4
+    zero = A.write_brain_predictivity(back, tmp_path / "bpz.csv", missing="zero").set_index("model_id")
+    assert zero.loc["CORnet-S_train_conv3_bi_seed42_epoch_31", "brain_predictivity"] == pytest.approx(1.2 / 5)
+    assert (pd.read_csv(tmp_path / "bp.csv", keep_default_na=False)["missing"] == "nan").all()
+    with pytest.raises(WiringupError, match="authors_import"):
+        A.read_tidy(tmp_path / "absent.csv")
+    pd.DataFrame({"a": [1]}).to_csv(tmp_path / "other.csv", index=False)
+    with pytest.raises(WiringupError, match="not a tidy table"):
+        A.read_tidy(tmp_path / "other.csv")

@@ -117,3 +117,55 @@ def test_foreign_and_truncated_checkpoints_are_refused(tmp_path):
         load_model(outs[1], arch="resnet50")
     model, meta, cfg = load_model(outs[1])
     assert cfg == MODEL and meta["epoch"] == 1 and not math.isnan(meta["supervised_updates"])
+
+
+# --------------------------------------------------------------- frozen layers, schedules, time (helper "experiments")
+
+def test_loss_drop_schedule_decays_like_the_authors_convergence_2():
+    from wiringup.training import LossDropSchedule
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    sched = LossDropSchedule(opt, threshold=0.2, window=3, factor=0.1)
+    lrs = []
+    for loss in [5.0, 4.0, 3.9, 3.85, 3.8, 3.79, 2.0]:
+        sched.step(loss)
+        lrs.append(opt.param_groups[0]["lr"])
+    # no decay until more than 3 drops are recorded (5th epoch); then after every epoch while the mean of the
+    # last 3 drops is < 0.2 (the history is not reset); a large drop (3.79 -> 2.0) stops it
+    assert lrs == pytest.approx([0.1, 0.1, 0.1, 0.1, 0.01, 0.001, 0.001])
+    again = LossDropSchedule(opt)
+    again.load_state_dict(sched.state_dict())
+    assert again.drops == sched.drops and again.prev == 2.0
+    r = Recipe.from_config({"schedule": "loss_drop", "loss_drop": {"threshold": 0.5}})
+    assert r.loss_drop == {"threshold": 0.5, "window": 3, "factor": 0.1, "min_lr": 1e-4}
+
+
+def test_frozen_training_counts_synaptic_updates_and_times_epochs(tmp_path):
+    rules = ["V2.conv3", "V4.conv3", "IT.conv3", "decoder"]
+    model, outs, summary = run(tmp_path, epochs=(0.5, 2), trained_layers=rules)
+    trained_conv = summary["trained_parameters"]["conv_weights"]
+    assert trained_conv == summary["parameter_counts"]["trained_conv_weights"] > 0
+    assert summary["trained_parameters"]["batchnorm"] == 0 and summary["frozen_parameters"]["batchnorm"] > 0
+    for e in (0.5, 2):
+        meta = read_checkpoint(outs[e])["meta"]
+        # supervised synaptic updates = epochs × labelled images × trained synapses (conv weights)
+        assert meta["synaptic_updates"] == e * 48 * trained_conv
+        assert meta["frozen_parameters"]["conv_weights"] + trained_conv == meta["total_parameters"]["conv_weights"]
+    assert len(summary["epoch_seconds"]) == 2 and all(s > 0 for s in summary["epoch_seconds"])
+    assert summary["seconds_per_step"] > 0 and summary["steady_seconds_per_step"] > 0
+
+
+def test_a_set_that_trains_nothing_only_adapts_batchnorm_statistics(tmp_path):
+    with pytest.raises(WiringupError, match="allow_untrained"):
+        run(tmp_path, epochs=(1,), name="refused", trained_layers=[])
+    model = build_model(seed=0, **MODEL)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    recipe = Recipe(batch_size=16, schedule="plateau", trained_layers=[], allow_untrained=True)
+    summary = train(model, TinyData(), recipe, {1: tmp_path / "e.pt"}, seed=0, model_config=MODEL,
+                    meta={"images": 48}, resume_dir=tmp_path / "r", metrics_path=tmp_path / "m.csv",
+                    resume_key="k", progress=False)
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before if not k.endswith(("running_mean", "running_var",
+                                                                                   "num_batches_tracked")))
+    assert not torch.equal(before["V1.norm1.running_mean"], after["V1.norm1.running_mean"])
+    assert summary["trained_parameters"]["total"] == 0 and summary["steps"] == 3

@@ -470,6 +470,35 @@ def write_tidy(table: pd.DataFrame, path: str | Path) -> None:
         table.to_csv(tmp, index=False)
 
 
+_BOOL_COLS = ("public", "core", "full_data", "init_known", "con2", "parsed")
+
+
+def read_tidy(path: str | Path) -> pd.DataFrame:
+    """Read a table written by :func:`write_tidy` back (booleans as booleans, NaN kept as NaN)."""
+    try:
+        table = pd.read_csv(path, low_memory=False)
+    except FileNotFoundError:
+        raise WiringupError(f"{path}: the authors' tidy score table is missing; build it with "
+                            "`snakemake results/tables/authors_private.csv` (rule authors_import)") from None
+    missing = [c for c in list(TABLE_COLUMNS) + ["parsed", "n_duplicates", "n_null"] if c not in table.columns]
+    if missing:
+        raise WiringupError(f"{path}: not a tidy table of the authors' scores (missing columns {missing}); write it "
+                            "with `python -m wiringup.authors_scores` or the authors_import rule")
+    for col in _BOOL_COLS:
+        if col in table.columns and table[col].dtype == object:
+            table[col] = table[col].map({True: True, False: False, "True": True, "False": False}).fillna(False)
+    return table
+
+
+def write_brain_predictivity(table: pd.DataFrame, path: str | Path, *, missing: str = "nan") -> pd.DataFrame:
+    """Write the per-model brain predictivity of a tidy table (its benchmark set: private or public) as CSV."""
+    public = bool(table["public"].astype(bool).all()) if "public" in table.columns and len(table) else False
+    bp = brain_predictivity(table, missing=missing, public=public)
+    with atomic_path(path) as tmp:
+        bp.to_csv(tmp, index=False)
+    return bp
+
+
 # ----------------------------------------------------------------------------------------------- aggregation
 
 _FACTOR_COLS = ["family", "config", "init", "init_known", "init_scope", "trained", "images", "full_data",

@@ -646,8 +646,17 @@ def load_assembly(path: str | Path, region: str | None = None) -> NeuralData:
         raise WiringupError(f"{path}: repetition values outside 0..{n_slots - 1}")
     si = np.array([index[s] for s in pres_stim], dtype=np.int64)
     values = np.asarray(da.transpose("presentation", "neuroid", "time_bin").values, dtype=np.float64)[:, :, 0]
+    if np.isinf(values).any():
+        raise WiringupError(f"{path}: {int(np.isinf(values).sum())} infinite response value(s); the file is "
+                            "damaged, package the benchmark again")
     responses = np.full((da.sizes["neuroid"], len(stimulus_ids), n_slots), np.nan)
     responses[:, si, rep] = values.T
+    holes = np.argwhere(np.isnan(responses).all(axis=2))  # NaN is a missing repeat, never a missing response
+    if holes.size:
+        n, s = holes[0]
+        raise WiringupError(f"{path}: {len(holes)} neuroid/stimulus pair(s) have no finite response (all NaN), "
+                            f"e.g. neuroid {da['neuroid_id'].values[n]!s}, stimulus {stimulus_ids[s]}; the file "
+                            "is damaged, package the benchmark again")
     heights, widths = px["stimulus_height"].values, px["stimulus_width"].values
     pixels = px.values
     images = [Image.fromarray(np.ascontiguousarray(pixels[i, :int(h), :int(w)]), mode="RGB")

@@ -14,6 +14,7 @@ processed), ``step``, the trained-parameter counts and a provenance record.
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -37,23 +38,60 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, model_config: dic
 
 
 def read_checkpoint(path: str | os.PathLike, arch: str | None = None) -> dict[str, Any]:
-    """Read and validate a checkpoint file; refuse truncated, foreign or other-architecture files."""
+    """Read and validate a checkpoint file; refuse truncated, foreign or other-architecture files.
+
+    Every refusal is a :class:`~wiringup.io.WiringupError` naming the file and saying what it is instead: not a
+    PyTorch file at all (a text file, an empty file), a truncated or damaged one, a pickled Python object (a
+    whole module saved with ``torch.save(model)``: never unpickled here), a bare ``state_dict`` or another
+    program's dict, an unsupported version, or a checkpoint of another architecture.
+    """
     path = Path(path)
     if not path.is_file():
         raise WiringupError(f"{path}: checkpoint not found")
+    with open(path, "rb") as f:
+        head = f.read(64)
+    redo = "delete it and rerun the rule that makes it"
+    if not head.startswith(b"PK\x03\x04"):  # torch.save writes a zip archive
+        what = "an empty file" if not head else f"it begins with {head[:24]!r}"
+        raise WiringupError(f"{path}: not a wiringup checkpoint: not a PyTorch file ({what}); models must come "
+                            f"from this pipeline's rules (init_model, train); if it did, {redo}")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if "weights only" in str(exc).lower():
+            raise WiringupError(f"{path}: not a wiringup checkpoint: it holds pickled Python objects (such as a "
+                                "whole module saved with torch.save(model)), which are never unpickled here; "
+                                "save a wiringup checkpoint (wiringup.checkpoints.save_checkpoint) instead") from None
+        raise WiringupError(f"{path}: not a readable checkpoint (truncated or corrupt: {exc}); {redo}") from None
     except Exception as exc:  # noqa: BLE001 - torch raises many types for damaged files
         raise WiringupError(f"{path}: not a readable checkpoint (truncated or corrupt: {type(exc).__name__}: "
-                            f"{exc}); delete it and rerun the rule that makes it") from None
+                            f"{exc}); {redo}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise WiringupError(f"{path}: not a wiringup checkpoint (no '{FORMAT}' header); models must come from "
-                            "this pipeline's init/train rules")
+        kind = ""
+        if isinstance(payload, dict) and payload and all(isinstance(v, torch.Tensor) for v in payload.values()):
+            kind = " (it looks like a bare state_dict)"
+        raise WiringupError(f"{path}: not a wiringup checkpoint (no '{FORMAT}' header){kind}; models must come "
+                            "from this pipeline's init/train rules")
     if payload.get("version") != VERSION:
         raise WiringupError(f"{path}: checkpoint version {payload.get('version')} is not supported ({VERSION})")
+    for key, kind in (("model", dict), ("state_dict", dict), ("meta", dict)):
+        if not isinstance(payload.get(key), kind):
+            raise WiringupError(f"{path}: damaged checkpoint: '{key}' is missing or not a {kind.__name__}; {redo}")
     if arch is not None and payload["model"].get("arch") != arch:
         raise WiringupError(f"{path}: checkpoint is a {payload['model'].get('arch')!r} model, expected {arch!r}")
     return payload
+
+
+def read_model_config(path: str | os.PathLike) -> dict[str, Any]:
+    """The ``model`` entry of a checkpoint (arch, width, num_classes) without reading its tensors into memory."""
+    path = Path(path)
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:  # noqa: BLE001 - let read_checkpoint say what is wrong
+        payload = read_checkpoint(path)
+    if not isinstance(payload, dict) or not isinstance(payload.get("model"), dict):
+        payload = read_checkpoint(path)
+    return dict(payload["model"])
 
 
 def load_model(path: str | os.PathLike, arch: str | None = None

@@ -48,6 +48,10 @@ def model_fields(meta: dict[str, Any], model_config: dict[str, Any] | None = Non
     simple = [k for k in MODEL_FIELDS if k not in ("arch", "width", "trained", "optimizer", "lr", "weight_decay",
                                                      "trained_conv_weights")]
     out = {k: meta.get(k) for k in simple}
+    # A trained model's init in the authors' vocabulary: trained from a sampled init named e.g. `wc_ct` (WC with
+    # norm3 BN at defaults) is `wc`. Models at birth keep their init name (the WC statistics select by it).
+    if meta.get("variant") and meta.get("wc_method"):
+        out["init"] = meta["wc_method"]
     model_config = model_config or {}
     out["arch"] = model_config.get("arch", meta.get("arch"))
     out["width"] = model_config.get("width", meta.get("width"))

@@ -271,8 +271,12 @@ def _pls_gram(g: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray,
 def _pls_direct(x: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray,
                 n_components: int) -> tuple[np.ndarray, int]:
     """Exactly what Brain-Score runs: sklearn PLS on the raw features (components capped by the features and by
-    the rank a centred training set can have, ``n_train - 1``; the cap never binds for Brain-Score's sizes)."""
-    pls = _fit_pls(x[train], y[train], max(1, min(n_components, x.shape[1], len(train) - 1)))
+    the rank of the centred training features, at most ``n_train - 1``; the cap never binds for Brain-Score's
+    sizes, but a degenerate model (e.g. a tiny sampled network whose layer is nearly constant) would otherwise make
+    sklearn's PLS divide by zero and return NaN)."""
+    xt = x[train]
+    rank = int(np.linalg.matrix_rank(xt - xt.mean(axis=0))) if xt.shape[1] <= 4096 or len(train) <= 4096 else len(train) - 1
+    pls = _fit_pls(xt, y[train], max(1, min(n_components, x.shape[1], len(train) - 1, rank)))
     return pls.predict(x[test]), pls
 
 

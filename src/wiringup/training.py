@@ -8,6 +8,21 @@ cross-entropy, RandomResizedCrop + flip. Schedules:
   (1e-4: with lr 0.1 that is right after the 4th decay) or at ``max_epochs``.
 * ``step`` — ``StepLR(step_size, gamma)`` per epoch (CORnet's own recipe: 20 epochs, ×0.1).
 * ``constant`` — a fixed learning rate (the authors' default ``trainer.py`` in effect).
+* ``loss_drop`` — the paper's "Scheduler alternative" of Fig. 6, which "decreases learning rate more aggressively"
+  (the authors' ``--convergence_2``, name suffix ``_con2``, AUTHORS_CODE_FACTS.md §5): after each epoch the drop of
+  the last minibatch loss from the previous epoch's is recorded; once more than ``window`` drops are recorded and
+  the mean of the last ``window`` is below ``threshold`` (0.2), lr ×= ``factor`` (0.1) — again after every later
+  epoch while that holds (the history is not reset). Training stops once lr < ``min_lr``.
+
+Frozen layers (Critical / Downstream Training): ``trained_layers`` holds the authors' substring rules (a parameter
+is trained iff one rule is a substring of its name; ``None`` = all; a ``{arch: rules}`` mapping is resolved for
+the model's architecture); the optimizer sees only the trainable parameters. A set that trains nothing is refused
+unless ``allow_untrained``; such a run only passes images forward in train mode, so BatchNorm running statistics
+adapt and nothing else changes (the authors' footnote on decoder-only training, §2).
+
+Time: ``metrics.csv`` has the cumulative wall seconds after every step; the summary has the wall seconds of each
+whole epoch (``epoch_seconds``) and their mean (``seconds_per_epoch``), the basis of the paper's claim that CT
+needs ~30 % less time per epoch.
 
 Training stops at the last configured checkpoint epoch. A checkpoint at epoch E is written after global step
 ``floor(E · steps_per_epoch)`` (the authors' rule for fractional epochs, so for tiny sets the label is
@@ -40,7 +55,7 @@ from torch.utils.data import DataLoader
 from .checkpoints import save_checkpoint
 from .data import epoch_order
 from .io import WiringupError, atomic_path, read_json, write_json
-from .models import apply_trained_layers
+from .models import count_parameters, rules_for_arch, trained_set_counts
 
 METRIC_FIELDS = ["step", "epoch", "lr", "loss", "top1", "images_seen", "seconds"]
 
@@ -54,11 +69,14 @@ class Recipe:
     momentum: float = 0.9
     weight_decay: float = 1e-4
     batch_size: int = 256
-    schedule: str = "plateau"  # plateau | step | constant
+    schedule: str = "plateau"  # plateau | step | constant | loss_drop
     plateau: dict[str, float] = field(default_factory=lambda: {"factor": 0.1, "patience": 3, "min_lr": 1e-4})
     max_epochs: float = 45
     step: dict[str, float] = field(default_factory=lambda: {"step_size": 20, "gamma": 0.1})
-    trained_layers: list[str] | None = None  # None: every parameter; else the authors' substring rules
+    loss_drop: dict[str, float] = field(default_factory=lambda: {"threshold": 0.2, "window": 3, "factor": 0.1,
+                                                                 "min_lr": 1e-4})
+    # None: every parameter; a list: the authors' substring rules; {arch: rules}: per architecture
+    trained_layers: list[str] | dict[str, Any] | None = None
     allow_untrained: bool = False
     resume_every_steps: int = 200
 
@@ -68,7 +86,10 @@ class Recipe:
         unknown = set(cfg) - known
         if unknown:
             raise WiringupError(f"unknown training keys {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**cfg)
+        recipe = cls(**cfg)
+        for name in ("plateau", "step", "loss_drop"):  # partial overrides keep the other defaults
+            setattr(recipe, name, {**getattr(cls(), name), **(getattr(recipe, name) or {})})
+        return recipe
 
 
 def checkpoint_step(epoch: float, steps_per_epoch: int) -> int:
@@ -101,9 +122,56 @@ def make_scheduler(recipe: Recipe, opt: torch.optim.Optimizer):
     if recipe.schedule == "step":
         return torch.optim.lr_scheduler.StepLR(opt, step_size=int(recipe.step["step_size"]),
                                                gamma=recipe.step["gamma"])
+    if recipe.schedule == "loss_drop":
+        return LossDropSchedule(opt, **recipe.loss_drop)
     if recipe.schedule == "constant":
         return None
-    raise WiringupError(f"unknown training.schedule {recipe.schedule!r}; use plateau, step or constant")
+    raise WiringupError(f"unknown training.schedule {recipe.schedule!r}; use plateau, step, constant or loss_drop")
+
+
+class LossDropSchedule:
+    """The "Scheduler alternative" of Fig. 6 (the authors' ``convergence_2``; see the module docstring).
+
+    ``step(loss)`` once per epoch with the epoch's last minibatch loss; resumable via ``state_dict``.
+    """
+
+    def __init__(self, optimizer: torch.optim.Optimizer | None, threshold: float = 0.2, window: int = 3,
+                 factor: float = 0.1, min_lr: float = 1e-4):
+        self.optimizer, self.threshold, self.window, self.factor = optimizer, threshold, int(window), factor
+        self.min_lr = min_lr
+        self.prev: float | None = None
+        self.drops: list[float] = []
+
+    def step(self, loss: float) -> bool:
+        """Record the epoch's loss; decay lr (and return True) when the recent drops are small."""
+        decayed = False
+        if self.prev is not None:
+            self.drops.append(self.prev - loss)
+            if len(self.drops) > self.window and float(np.mean(self.drops[-self.window:])) < self.threshold:
+                for group in self.optimizer.param_groups:
+                    group["lr"] *= self.factor
+                decayed = True
+        self.prev = float(loss)
+        return decayed
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"prev": self.prev, "drops": list(self.drops)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.prev, self.drops = state["prev"], list(state["drops"])
+
+
+def _epoch_seconds(rows: list[dict[str, Any]], spe: int) -> list[float]:
+    """Wall seconds of every whole epoch in the metrics rows (cumulative ``seconds`` at epoch ends)."""
+    at = {int(r["step"]): float(r["seconds"]) for r in rows}
+    out, prev = [], 0.0
+    for k in range(1, max(at, default=0) // spe + 1):
+        end = at.get(k * spe)
+        if end is None:
+            break
+        out.append(round(end - prev, 3))
+        prev = end
+    return out
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -124,8 +192,15 @@ def train(model: nn.Module, dataset, recipe: Recipe, checkpoints: dict[float, Pa
           seed: int, model_config: dict[str, Any], meta: dict[str, Any], resume_dir: Path,
           metrics_path: Path, resume_key: str, device: str = "cpu", num_workers: int = 0,
           progress: bool = True, interrupt_at_step: int | None = None,
-          on_checkpoint: Callable[[float, dict[str, Any]], dict[str, Any]] | None = None) -> dict[str, Any]:
+          on_checkpoint: Callable[[float, dict[str, Any]], dict[str, Any]] | None = None,
+          channels_last: bool = False, amp: bool = False, compile_model: bool = False) -> dict[str, Any]:
     """Train ``model`` on ``dataset`` and write a checkpoint for every epoch in ``checkpoints``.
+
+    Speed switches (config ``training.channels_last`` / ``amp`` / ``compile``; none changes the recipe):
+    ``channels_last`` keeps weights and inputs in NHWC memory layout (faster convolutions on CPU and GPU;
+    checkpoints are still written in the standard layout); ``amp`` runs forward and loss under bfloat16
+    autocast on CUDA (ignored on CPU); ``compile_model`` runs the forward through ``torch.compile``. Each is
+    deterministic on CPU, so resume stays exact, but changes the float rounding against a run without it.
 
     ``meta`` is merged into every checkpoint's meta (it must hold ``images``, the labelled set size).
     ``on_checkpoint(epoch, meta)`` may add fields (e.g. provenance) before each save.
@@ -143,13 +218,19 @@ def train(model: nn.Module, dataset, recipe: Recipe, checkpoints: dict[float, Pa
     max_step = checkpoint_step(recipe.max_epochs, spe)
     last_step = min(last_step, max_step)
 
-    param_counts = apply_trained_layers(model, recipe.trained_layers, recipe.allow_untrained) \
-        if recipe.trained_layers is not None else apply_trained_layers(model, [""], False)
+    arch = model_config.get("arch", "cornet_s")
+    rules = rules_for_arch(recipe.trained_layers, arch)
+    counts = trained_set_counts(model, rules, arch, allow_none=recipe.allow_untrained)
+    param_counts = {"trained": count_parameters(model, trainable_only=True), "total": count_parameters(model)}
+    param_counts["frozen"] = {k: param_counts["total"][k] - param_counts["trained"][k] for k in param_counts["total"]}
     trained_conv = param_counts["trained"]["conv_weights"]
     model.to(device)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+    fast = _speed_setup(model, device, amp, compile_model)
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = make_optimizer(recipe, params)
-    sched = make_scheduler(recipe, opt)
+    opt = make_optimizer(recipe, params) if params else None  # nothing trainable: forward passes only
+    sched = make_scheduler(recipe, opt) if opt is not None else None
     loss_fn = nn.CrossEntropyLoss()
 
     resume_dir = Path(resume_dir)
@@ -163,7 +244,8 @@ def train(model: nn.Module, dataset, recipe: Recipe, checkpoints: dict[float, Pa
             st = None
         if st is not None and st.get("key") == resume_key:
             model.load_state_dict(st["model"])
-            opt.load_state_dict(st["optimizer"])
+            if opt is not None:
+                opt.load_state_dict(st["optimizer"])
             if sched is not None:
                 sched.load_state_dict(st["scheduler"])
             step, converged_epoch = int(st["step"]), st["converged_epoch"]
@@ -189,12 +271,14 @@ def train(model: nn.Module, dataset, recipe: Recipe, checkpoints: dict[float, Pa
                   "epoch_exact": at_step / spe, "images_seen": images_seen(at_step),
                   "supervised_updates": meta["images"] * e,
                   "trained_parameters": param_counts["trained"], "total_parameters": param_counts["total"],
+                  "frozen_parameters": param_counts["frozen"],
+                  "trained_conv_weights_bn": counts["trained_conv_weights_bn"],
                   "synaptic_updates": meta["images"] * e * trained_conv, "seed": seed,
                   "recipe": asdict(recipe)})
         m.update(extra)
         if on_checkpoint is not None:
             m = on_checkpoint(e, m)
-        save_checkpoint(checkpoints[e], model, model_config, m)
+        save_checkpoint(checkpoints[e], _StandardLayout(model) if channels_last else model, model_config, m)
         name = f"epoch_{epoch_label(e)}.pt"
         _link_or_copy(checkpoints[e], resume_dir / "checkpoints" / name)
         saved[e] = name
@@ -205,7 +289,7 @@ def train(model: nn.Module, dataset, recipe: Recipe, checkpoints: dict[float, Pa
         write_json(resume_dir / "saved.json", {str(k): v for k, v in saved.items()})
         with atomic_path(state_path) as tmp:
             torch.save({"key": resume_key, "step": step, "converged_epoch": converged_epoch,
-                        "model": model.state_dict(), "optimizer": opt.state_dict(),
+                        "model": model.state_dict(), "optimizer": opt.state_dict() if opt is not None else None,
                         "scheduler": sched.state_dict() if sched is not None else None}, tmp)
 
     for e, s in ckpt_steps.items():
@@ -228,15 +312,25 @@ def train(model: nn.Module, dataset, recipe: Recipe, checkpoints: dict[float, Pa
         last_loss = None
         for x, y in loader:
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            out = model(x)
-            loss = loss_fn(out, y)
-            lr = opt.param_groups[0]["lr"]
+            if channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
+            if opt is None:  # allow_untrained with nothing trainable: BatchNorm statistics still adapt
+                with torch.no_grad(), fast["autocast"]():
+                    out = fast["forward"](x)
+                    loss = loss_fn(out, y)
+                lr = 0.0
+            else:
+                with fast["autocast"]():
+                    out = fast["forward"](x)
+                    loss = loss_fn(out, y)
+                lr = opt.param_groups[0]["lr"]
             if not torch.isfinite(loss):
                 raise WiringupError(f"non-finite training loss ({loss.item()}) at step {step + 1} "
                                     f"(epoch {(step + 1) / spe:.3f}) with lr {lr:g}; lower training.lr or check the data")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            if opt is not None:
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
             step += 1
             last_loss = loss.item()
             top1 = (out.argmax(1) == y).float().mean().item()
@@ -249,9 +343,9 @@ def train(model: nn.Module, dataset, recipe: Recipe, checkpoints: dict[float, Pa
                 raise _Interrupted(f"interrupted at step {step} (test hook)")
             epoch_end = step % spe == 0
             if epoch_end and sched is not None:
-                if recipe.schedule == "plateau":
+                if recipe.schedule in ("plateau", "loss_drop"):
                     sched.step(last_loss)
-                    if opt.param_groups[0]["lr"] < recipe.plateau["min_lr"]:
+                    if opt.param_groups[0]["lr"] < getattr(recipe, recipe.schedule)["min_lr"]:
                         converged_epoch = step // spe
                 else:
                     sched.step()
@@ -272,8 +366,41 @@ def train(model: nn.Module, dataset, recipe: Recipe, checkpoints: dict[float, Pa
     seconds = float(rows[-1]["seconds"]) if rows else 0.0
     shutil.rmtree(resume_dir, ignore_errors=True)
     return {"steps": step, "steps_per_epoch": spe, "epochs_trained": step / spe, "seconds": seconds,
-            "seconds_per_epoch": seconds / (step / spe) if step else None, "converged_at_epoch": converged_epoch,
-            "trained_parameters": param_counts["trained"], "total_parameters": param_counts["total"]}
+            "seconds_per_epoch": seconds / (step / spe) if step else None,
+            "epoch_seconds": _epoch_seconds(rows, spe), "seconds_per_step": seconds / step if step else None,
+            # without the first step (one-time costs: allocation, kernel selection): compares short runs fairly
+            "steady_seconds_per_step": ((seconds - float(rows[0]["seconds"])) / (len(rows) - 1)
+                                        if len(rows) > 1 else None),
+            "converged_at_epoch": converged_epoch,
+            "trained_parameters": param_counts["trained"], "total_parameters": param_counts["total"],
+            "frozen_parameters": param_counts["frozen"], "parameter_counts": counts}
+
+
+
+class _StandardLayout:
+    """``state_dict()`` of a channels_last model in the standard (contiguous) layout, for checkpoints."""
+
+    def __init__(self, model: nn.Module):
+        self.model = model
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return {k: v.contiguous() for k, v in self.model.state_dict().items()}
+
+
+def _speed_setup(model: nn.Module, device: str, amp: bool, compile_model: bool) -> dict[str, Any]:
+    """The forward callable and autocast context of the speed switches (see :func:`train`)."""
+    import contextlib
+
+    autocast: Callable[[], Any] = contextlib.nullcontext
+    if amp and str(device).startswith("cuda"):
+        if not torch.cuda.is_bf16_supported():
+            raise WiringupError("training.amp needs a GPU with bfloat16 support (Ampere or newer); "
+                                "set training.amp: false")
+        autocast = lambda: torch.autocast("cuda", dtype=torch.bfloat16)  # noqa: E731
+    # dynamic=False: one static graph per batch shape (full and last partial batch), whatever the order the
+    # shapes come in, so a resumed run uses the same kernels as an uninterrupted one
+    forward = torch.compile(model, dynamic=False) if compile_model else model
+    return {"autocast": autocast, "forward": forward}
 
 
 def _write_metrics(path: Path, rows: list[dict[str, Any]]) -> None:

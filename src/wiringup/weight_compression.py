@@ -20,6 +20,18 @@ copied). Four entry points:
     The authors' sampler (§3.3): a new CORnet-S whose weights are drawn from the distributions.
 ``save_wc`` / ``load_wc``
     The file format (below).
+``fit_alternative(model, method, ...)``
+    The alternative compressions of paper Fig. 7 (App. B.3; AUTHORS_CODE_FACTS.md §3.5–3.6), same file format
+    with ``compression`` = ``mixture_gaussian`` | ``kernel_normal`` | ``no_gabor``:
+    *No Gabor prior* = kernel normal (per output kernel i a normal N(mean_i, std_i) over its ``in·kh·kw``
+    weights, 2 numbers per kernel) for all 17 convs; *Kernel normal* = the Gabor prior for V1.conv1 and V1.conv2
+    (V1.conv2: a Gabor fit per 3×3 slice, a mixture over the ``10·in``-d per-kernel features), kernel normal
+    elsewhere; *Mixture Gaussian* = as Kernel normal, but a full-covariance mixture over the flattened 3×3 slices
+    of V2/V4/IT.conv2 (``weight_gmm``; each new slice drawn independently). With the authors' sizes (V1.conv1 4,
+    V1.conv2 1, V2/V4/IT.conv2 5/8/4 components) the authors' counting rule gives the paper's 428,114 / 433,735 /
+    20,026 numbers at full size (:data:`PAPER_PARAMETER_COUNTS`). The weight mixtures use sklearn's default
+    tolerance (:data:`WEIGHT_GMM_KW`) on a seeded subsample of at most :data:`WEIGHT_GMM_MAX_POINTS` slices.
+    ``sampled_meta`` / ``restore_sampled_state`` carry a sampled model's facts through a checkpoint.
 
 The Kaiming-Normal (KN) control needs no code here: it is :func:`wiringup.models.build_model`.
 
@@ -78,16 +90,17 @@ Parameter count (§3.8, the authors' ``runtime/compression.py`` rule, reported a
 
 File format (``.npz``, no pickle; read with ``numpy.load(allow_pickle=False)``)
     * ``header``: a 0-d unicode array holding a JSON object: ``format`` = ``"wiringup-wc"``, ``version`` = 1,
-      ``arch``, ``width``, ``source`` (kind ``fit`` with checkpoint path + sha256, or kind ``authors`` with the
-      directory, the files read and their sha256), ``layers`` (in model order: ``method`` = ``kmeans`` |
-      ``gabor_gmm``; kmeans: ``k``, ``shape``, ``in_channels``, ``out_channels``, ``elbow`` = {``k``: [...],
+      ``compression`` (``wc`` or an alternative; absent = ``wc``), ``arch``, ``width``, ``source`` (kind
+      ``fit`` with checkpoint path + sha256, or kind ``authors`` with the directory, the files read and their
+      sha256), ``layers`` (``method`` = ``kmeans`` | ``gabor_gmm`` | ``kernel_normal`` | ``weight_gmm``; kmeans: ``k``, ``shape``, ``in_channels``, ``out_channels``, ``elbow`` = {``k``: [...],
       ``wcss``: [...], ``curve_points``, ``rule``, ``rule_k``, ``chosen_k``, ``choice``}, ``solver``;
       gabor_gmm: ``n_components``, ``selection``, ``bic``, …), ``batchnorm`` (``method`` = ``bn_normal`` |
       ``bn_default``, ``num_features``, ``running_stats``), ``parameter_count`` and ``notes``.
     * arrays named ``<layer>::<field>``: kmeans ``centers`` (k, kh, kw) float32, ``count_mean``, ``count_std``,
       ``weight_std``, ``member_std`` (k,) float64 (``member_std`` NaN when unknown); gabor_gmm ``weights`` (m,),
-      ``means`` (m, 30), ``covariances`` (m, 30, 30), ``gabor_params`` (out, 3, 9); BN ``gamma`` and ``beta``
-      (2,) = (mean, std) float64, ``running_mean`` / ``running_var`` (C,) float32 when stored.
+      ``means`` (m, 10·in), ``covariances`` (m, 10·in, 10·in), ``gabor_params`` (out, in, 9); kernel_normal
+      ``mean``, ``std`` (out,); weight_gmm ``weights`` (m,), ``means`` (m, kh·kw), ``covariances``; BN
+      ``gamma`` and ``beta`` (2,) = (mean, std) float64, ``running_mean`` / ``running_var`` (C,) float32 when stored.
 """
 from __future__ import annotations
 
@@ -128,6 +141,25 @@ GMM_MAX_COMPONENTS = 14
 ELBOW_RULE = "max-distance-to-chord (kneedle) on the min-max-normalised WCSS curve"
 #: Name patterns of the BatchNorm layers that the authors' WC+CT leaves at PyTorch defaults (§3.7).
 WCCT_DEFAULT_BN = ("norm3_",)
+
+#: The compressions of paper Fig. 7 (App. B.3; AUTHORS_CODE_FACTS.md §3.5–3.6): ``wc`` and the alternatives.
+ALTERNATIVES = ("mixture_gaussian", "kernel_normal", "no_gabor")
+COMPRESSIONS = ("wc",) + ALTERNATIVES
+#: Mixture sizes of the authors' weight-mixture layers (Mixture Gaussian, §3.6: V2 5, IT 4 components). V4's 8
+#: is not in the facts: it is the only value that gives the paper's 428,114 parameters (App. B.3) with the
+#: others, so we take it (the authors' search range was BIC over 1..8).
+AUTHORS_WEIGHT_GMM_COMPONENTS: dict[str, int] = {"V2.conv2": 5, "V4.conv2": 8, "IT.conv2": 4}
+#: Mixture size of the Gabor prior of the second layer (V1.conv2) under Mixture Gaussian / Kernel normal: 1, the
+#: only value that gives the paper's 433,735 and 428,114 parameters (one 640-d full-covariance component).
+AUTHORS_SECOND_LAYER_GABOR_COMPONENTS = 1
+#: Mixture size of the first layer's Gabor prior in the paper (App. B.1; BIC chose 4).
+PAPER_GABOR_COMPONENTS = 4
+#: Parameter counts the paper states for full-size CORnet-S (App. B.3), reproduced exactly by
+#: :meth:`WCDistributions.parameter_count` (``authors_rule``) with the authors' choices (tests check it).
+PAPER_PARAMETER_COUNTS = {"wc": 4_166, "mixture_gaussian": 428_114, "kernel_normal": 433_735, "no_gabor": 20_026}
+#: Weight mixtures are fitted on at most this many kernel slices (seeded subsample; see module doc).
+WEIGHT_GMM_MAX_POINTS = 50_000
+WEIGHT_GMM_MAX_COMPONENTS = 8
 
 _AUTHORS_KEYS = {"mean", "std", "weight_stds", "components", "centers"}
 _AUTHORS_IT_CONV2 = {"comp8": "cluster_IT.conv2_comp8.pkl", "plain": "cluster_IT.conv2.pkl"}
@@ -190,6 +222,53 @@ class GaborGMMLayer:
 
 
 @dataclass
+class KernelNormalLayer:
+    """Kernel normal (Fig. 7 alternatives, §3.5): per output kernel i, N(mean[i], std[i]) over all its weights."""
+
+    name: str
+    mean: np.ndarray               # (out,) float64
+    std: np.ndarray                # (out,) float64, ddof=0
+    in_channels: int
+    out_channels: int
+    kernel_size: tuple[int, int]
+    method: str = "kernel_normal"
+
+    def authors_count(self) -> int:
+        return int(2 * self.out_channels)
+
+
+@dataclass
+class WeightGMMLayer:
+    """Weight mixture (Mixture Gaussian, §3.5): a full-covariance Gaussian mixture over the layer's kernel slices
+    (each (out, in) slice, flattened, is one point); a new kernel's slices are drawn from it independently."""
+
+    name: str
+    weights: np.ndarray            # (m,)
+    means: np.ndarray              # (m, kh·kw)
+    covariances: np.ndarray        # (m, kh·kw, kh·kw)
+    in_channels: int
+    out_channels: int
+    kernel_size: tuple[int, int]
+    selection: dict[str, Any] = field(default_factory=dict)
+    method: str = "weight_gmm"
+
+    @property
+    def n_components(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def dim(self) -> int:
+        return int(self.means.shape[1])
+
+    def authors_count(self) -> int:
+        return int(self.n_components * (1 + self.dim + self.dim ** 2))
+
+
+Layer = KMeansLayer | GaborGMMLayer | KernelNormalLayer | WeightGMMLayer
+LAYER_METHODS = ("kmeans", "gabor_gmm", "kernel_normal", "weight_gmm")
+
+
+@dataclass
 class BatchNormLayer:
     """γ ~ N(gamma[0], gamma[1]), β ~ N(beta[0], beta[1]); optional trained running statistics."""
 
@@ -205,33 +284,51 @@ class BatchNormLayer:
         return 2 if self.method == "bn_normal" else 0
 
 
+def _stored_mixture(m: int, d: int) -> int:
+    """Free numbers of an m-component, d-dimensional full-covariance mixture (weights sum to 1, Σ symmetric)."""
+    return m * (1 + d + d * (d + 1) // 2) - 1
+
+
 @dataclass
 class WCDistributions:
-    """Everything needed to sample a WC network; see the module doc for the meaning of each field."""
+    """Everything needed to sample a WC network; see the module doc for the meaning of each field.
+
+    ``compression`` names the method of the whole set: ``wc`` (the paper's Weight Compression) or one of the
+    Fig. 7 :data:`ALTERNATIVES`; each layer says its own method (``kmeans``, ``gabor_gmm``, ``kernel_normal``,
+    ``weight_gmm``).
+    """
 
     arch: str
     width: float
-    layers: dict[str, KMeansLayer | GaborGMMLayer]
+    layers: dict[str, Layer]
     batchnorm: dict[str, BatchNormLayer]
     source: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    compression: str = "wc"
 
     def parameter_count(self) -> dict[str, Any]:
-        """The WC budget by the authors' rule (§3.8) and the numbers actually stored (module doc)."""
-        km = {n: l.authors_count() for n, l in self.layers.items() if isinstance(l, KMeansLayer)}
-        gm = {n: l.authors_count() for n, l in self.layers.items() if isinstance(l, GaborGMMLayer)}
+        """The budget by the authors' rule (§3.8) and the numbers actually stored (module doc)."""
+        per_layer = {n: l.authors_count() for n, l in self.layers.items()}
+        by_method = {m: int(sum(c for n, c in per_layer.items() if self.layers[n].method == m))
+                     for m in LAYER_METHODS}
         bn = sum(b.authors_count() for b in self.batchnorm.values())
-        stored_gm = sum(l.n_components * (1 + l.dim + l.dim * (l.dim + 1) // 2) - 1
-                        for l in self.layers.values() if isinstance(l, GaborGMMLayer))
+        stored = 0
+        for l in self.layers.values():
+            if isinstance(l, (GaborGMMLayer, WeightGMMLayer)):
+                stored += _stored_mixture(l.n_components, l.dim)
+            else:
+                stored += l.authors_count()
         stored_bn = 4 * sum(b.method == "bn_normal" for b in self.batchnorm.values())
         running = sum(b.running_mean.size + b.running_var.size for b in self.batchnorm.values()
                       if b.running_mean is not None)
         return {
-            "rule": "kmeans |centres|+3k; gabor_gmm m*(1+d+d^2); 2 per WC-initialised BN layer (§3.8)",
-            "authors_rule": int(sum(km.values()) + sum(gm.values()) + bn),
-            "kmeans": int(sum(km.values())), "gabor_gmm": int(sum(gm.values())), "batchnorm": int(bn),
-            "per_layer": {**km, **gm},
-            "stored_numbers": int(sum(km.values()) + stored_gm + stored_bn),
+            "rule": ("kmeans |centres|+3k; gabor_gmm and weight_gmm m*(1+d+d^2); kernel_normal 2 per output "
+                     "kernel; 2 per WC-initialised BN layer (§3.8)"),
+            "compression": self.compression,
+            "authors_rule": int(sum(per_layer.values()) + bn),
+            **by_method, "batchnorm": int(bn),
+            "per_layer": per_layer,
+            "stored_numbers": int(stored + stored_bn),
             "bn_running_stats_not_counted": int(running),
         }
 
@@ -243,15 +340,24 @@ class WCDistributions:
                                                                          *l.kernel_size],
                                 "in_channels": l.in_channels, "out_channels": l.out_channels,
                                 "elbow": l.elbow, "solver": l.solver}
-            else:
+            elif isinstance(l, GaborGMMLayer):
                 layers[name] = {"method": "gabor_gmm", "n_components": l.n_components, "dim": l.dim,
                                 "shape": [l.out_channels, l.in_channels, l.kernel_size, l.kernel_size],
                                 "in_channels": l.in_channels, "out_channels": l.out_channels,
                                 "kernel_size": l.kernel_size, "selection": l.selection}
+            elif isinstance(l, KernelNormalLayer):
+                layers[name] = {"method": "kernel_normal",
+                                "shape": [l.out_channels, l.in_channels, *l.kernel_size],
+                                "in_channels": l.in_channels, "out_channels": l.out_channels}
+            else:
+                layers[name] = {"method": "weight_gmm", "n_components": l.n_components, "dim": l.dim,
+                                "shape": [l.out_channels, l.in_channels, *l.kernel_size],
+                                "in_channels": l.in_channels, "out_channels": l.out_channels,
+                                "selection": l.selection}
         bns = {n: {"method": b.method, "num_features": b.num_features,
                    "running_stats": b.running_mean is not None} for n, b in self.batchnorm.items()}
-        return {"format": FORMAT, "version": VERSION, "arch": self.arch, "width": self.width,
-                "source": self.source, "layers": layers, "batchnorm": bns,
+        return {"format": FORMAT, "version": VERSION, "compression": self.compression, "arch": self.arch,
+                "width": self.width, "source": self.source, "layers": layers, "batchnorm": bns,
                 "parameter_count": self.parameter_count(), "notes": list(self.notes)}
 
 
@@ -337,10 +443,12 @@ def _points(weight: np.ndarray) -> np.ndarray:
 
 def fit_kmeans_layer(name: str, weight: np.ndarray, *, k: int | None = None, k_range: tuple[int, int] = (2, 15),
                      seed: int = 0, curve_points: int = 10_000, curve_n_init: int = 3,
-                     exact_max_points: int = 100_000) -> KMeansLayer:
+                     exact_max_points: int = 100_000, threads: int | None = None) -> KMeansLayer:
     """Cluster one conv weight ``(out, in, kh, kw)`` (see module doc: points, elbow, solver, statistics).
 
-    ``k_range`` is inclusive at both ends; ``k`` (if given) overrides the elbow rule.
+    ``k_range`` is inclusive at both ends; ``k`` (if given) overrides the elbow rule. ``threads`` caps the
+    BLAS/OpenMP threads of the large k-means runs (None: the library default, all cores; small runs always use
+    one). On a shared machine one thread is often several times faster than two busy ones.
     """
     weight = np.asarray(weight, dtype=np.float32)
     out, inp, kh, kw = weight.shape
@@ -350,7 +458,8 @@ def fit_kmeans_layer(name: str, weight: np.ndarray, *, k: int | None = None, k_r
     if kmin < 1 or kmax < kmin:
         raise WiringupError(f"{name}: bad k_range {k_range}; need 1 <= min <= max")
     if k is not None and not 1 <= int(k) <= n:
-        raise WiringupError(f"{name}: {n} kernel slices cannot form {k} clusters; lower k for this layer")
+        raise WiringupError(f"{name}: {n} kernel slices cannot form {k} clusters; lower k for this layer "
+                            "(config weight_compression.fits.<name>.k_per_layer)")
     if n < kmin:
         raise WiringupError(f"{name}: only {n} kernel slices, fewer than the smallest k={kmin}; lower k_range")
     rng = _layer_rng(seed, name)
@@ -367,11 +476,11 @@ def fit_kmeans_layer(name: str, weight: np.ndarray, *, k: int | None = None, k_r
     if chosen > n:
         raise WiringupError(f"{name}: {n} kernel slices cannot form {chosen} clusters")
     if n <= exact_max_points:
-        final = _kmeans(X, chosen, n_init=KMEANS_KW["n_init"], threads=1 if n * kh * kw < 200_000 else None)
+        final = _kmeans(X, chosen, n_init=KMEANS_KW["n_init"], threads=1 if n * kh * kw < 200_000 else threads)
         solver = (f"sklearn KMeans(k-means++, n_init=10, max_iter=300, random_state=0) on all {n} points")
     else:
         start = _kmeans(sub, chosen, n_init=KMEANS_KW["n_init"], threads=1)
-        final = _kmeans(X, chosen, init=start.cluster_centers_, n_init=1)
+        final = _kmeans(X, chosen, init=start.cluster_centers_, n_init=1, threads=threads)
         solver = (f"sklearn KMeans(k-means++, n_init=10, max_iter=300, random_state=0) on a seeded subsample of "
                   f"{sub.shape[0]} points, then Lloyd (max_iter=300) on all {n} points from its centres "
                   f"({final.n_iter_} iterations)")
@@ -402,20 +511,29 @@ def fit_kmeans_layer(name: str, weight: np.ndarray, *, k: int | None = None, k_r
 
 # -------------------------------------------------------------------------------------------- Gabor + mixture
 def fit_gmm(features: np.ndarray, *, components: int | None = None, max_components: int = GMM_MAX_COMPONENTS,
-            seed: int = 0, n_init: int = GMM_KW["n_init"]) -> tuple[Any, dict[str, Any]]:
+            seed: int = 0, n_init: int = GMM_KW["n_init"], name: str = "Gabor mixture",
+            gmm_kw: Mapping[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
     """The authors' mixture: ``GaussianMixture(full, max_iter=5000, tol=1e-15, n_init=20)``; its size by minimum
-    BIC over 1..``max_components`` (capped at the number of samples) unless ``components`` is given."""
+    BIC over 1..``max_components`` (capped at the number of samples) unless ``components`` is given.
+    ``gmm_kw`` overrides those settings (the weight mixtures use sklearn's defaults, see module doc); ``name``
+    (the layer) appears in errors. A single component needs no restarts (its fit is the sample mean and
+    covariance), so it runs once."""
     from sklearn.mixture import GaussianMixture
     from threadpoolctl import threadpool_limits
 
     X = np.asarray(features, dtype=np.float64)
-    kw = dict(GMM_KW, n_init=n_init, random_state=seed)
+    kw = dict(GMM_KW, **dict(gmm_kw or {}))
+    kw.update(n_init=n_init, random_state=seed)
     with threadpool_limits(1):
         if components is not None:
             if not 1 <= int(components) <= X.shape[0]:
-                raise WiringupError(f"Gabor mixture: {components} components for {X.shape[0]} kernels")
+                raise WiringupError(f"{name}: {X.shape[0]} kernels cannot form a mixture of {components} "
+                                    "components; lower the number of components for this layer")
+            if int(components) == 1:
+                kw["n_init"] = 1
             gm = GaussianMixture(int(components), **kw).fit(X)
-            return gm, {"selection": "fixed", "n_components": int(components), "seed": seed, "n_init": n_init}
+            return gm, {"selection": "fixed", "n_components": int(components), "seed": seed,
+                        "n_init": kw["n_init"]}
         fits, bic = [], []
         for m in range(1, min(max_components, X.shape[0]) + 1):
             gm = GaussianMixture(m, **kw).fit(X)
@@ -436,7 +554,7 @@ def gabor_gmm_layer(name: str, gabor_params: np.ndarray, *, components: int | No
     """
     params = np.asarray(gabor_params, dtype=np.float64)
     gm, sel = fit_gmm(gabor.gabor_features(params, canonical=canonical_theta), components=components, seed=seed,
-                      n_init=gmm_n_init)
+                      n_init=gmm_n_init, name=name)
     sel.update({"features": list(gabor.FEATURE_NAMES), "features_layout": "channel-major, 10 per channel",
                 "canonical_theta": bool(canonical_theta)})
     sel.update(extra or {})
@@ -468,7 +586,8 @@ def fit_wc(model: nn.Module, *, k_per_layer: Mapping[str, int] | None = None, k_
            gabor_n_jobs: int = 2, gabor_params: np.ndarray | None = None, arch: str = "cornet_s",
            first_layer: str = "gabor_gmm", curve_points: int = 10_000, curve_n_init: int = 3,
            exact_max_points: int = 100_000, gabor_canonical_theta: bool = False,
-           source: Mapping[str, Any] | None = None, progress: bool = False) -> WCDistributions:
+           source: Mapping[str, Any] | None = None, progress: bool = False,
+           threads: int | None = None) -> WCDistributions:
     """Compress ``model`` (a CORnet-S of any width) into WC distributions; see the module doc.
 
     ``k_per_layer`` overrides the elbow rule per layer (e.g. :data:`AUTHORS_K`); ``gabor_components`` fixes the
@@ -477,6 +596,7 @@ def fit_wc(model: nn.Module, *, k_per_layer: Mapping[str, int] | None = None, k_
     fits; ``first_layer="kmeans"`` clusters the first layer too (the authors' alternative, not WC);
     ``gabor_canonical_theta=True`` makes the mixture's feature encoding lossless (not the authors' choice, see
     :func:`wiringup.gabor.gabor_features`).
+    ``threads`` caps the threads of the large k-means runs (see :func:`fit_kmeans_layer`).
     Per-layer fit times are recorded in ``source["timings_s"]``.
     """
     width = check_architecture(model, arch)
@@ -494,24 +614,13 @@ def fit_wc(model: nn.Module, *, k_per_layer: Mapping[str, int] | None = None, k_
         t0 = time.perf_counter()
         w = conv.weight.detach().cpu().float().numpy()
         if name == first and first_layer == "gabor_gmm":
-            if w.shape[2] != w.shape[3]:
-                raise WiringupError(f"{name}: the Gabor prior needs square kernels, got {w.shape[2:]}")
-            if gabor_params is None:
-                params = gabor.fit_gabors(w, niter=gabor_niter, seed=seed, n_jobs=gabor_n_jobs)
-                how = {"gabor_fit": f"fitted here: basinhopping niter={gabor_niter}, T=1e-5, L-BFGS-B, seed {seed}"}
-            else:
-                params = np.asarray(gabor_params, dtype=np.float64)
-                if params.shape != (w.shape[0], w.shape[1], len(gabor.FIT_COLUMNS)):
-                    raise WiringupError(f"{name}: gabor_params has shape {params.shape}, need "
-                                        f"{(w.shape[0], w.shape[1], len(gabor.FIT_COLUMNS))}")
-                how = {"gabor_fit": "given (not fitted here)"}
-            layers[name] = gabor_gmm_layer(name, params, components=gabor_components, seed=seed,
-                                           kernel_size=w.shape[2], canonical_theta=gabor_canonical_theta,
-                                           extra=how)
+            layers[name] = _fit_gabor_prior(name, w, gabor_params=gabor_params, niter=gabor_niter, seed=seed,
+                                            n_jobs=gabor_n_jobs, components=gabor_components,
+                                            canonical_theta=gabor_canonical_theta)
         else:
             layers[name] = fit_kmeans_layer(name, w, k=overrides.get(name), k_range=k_range, seed=seed,
                                             curve_points=curve_points, curve_n_init=curve_n_init,
-                                            exact_max_points=exact_max_points)
+                                            exact_max_points=exact_max_points, threads=threads)
         timings[name] = time.perf_counter() - t0
         if progress:
             print(f"{name}: {timings[name]:.1f} s", flush=True)
@@ -524,6 +633,25 @@ def fit_wc(model: nn.Module, *, k_per_layer: Mapping[str, int] | None = None, k_
     return WCDistributions(arch=arch, width=float(width), layers=layers, batchnorm=bns, source=src, notes=notes)
 
 
+def _fit_gabor_prior(name: str, w: np.ndarray, *, gabor_params: np.ndarray | None, niter: int, seed: int,
+                     n_jobs: int, components: int | None, canonical_theta: bool = False,
+                     gmm_n_init: int = GMM_KW["n_init"]) -> GaborGMMLayer:
+    """Gabor fits of every (kernel, channel) slice of ``w`` (or the given fits), then the mixture."""
+    if w.shape[2] != w.shape[3]:
+        raise WiringupError(f"{name}: the Gabor prior needs square kernels, got {w.shape[2:]}")
+    if gabor_params is None:
+        params = gabor.fit_gabors(w, niter=niter, seed=seed, n_jobs=n_jobs)
+        how = {"gabor_fit": f"fitted here: basinhopping niter={niter}, T=1e-5, L-BFGS-B, seed {seed}"}
+    else:
+        params = np.asarray(gabor_params, dtype=np.float64)
+        if params.shape != (w.shape[0], w.shape[1], len(gabor.FIT_COLUMNS)):
+            raise WiringupError(f"{name}: gabor_params has shape {params.shape}, need "
+                                f"{(w.shape[0], w.shape[1], len(gabor.FIT_COLUMNS))}")
+        how = {"gabor_fit": "given (not fitted here)"}
+    return gabor_gmm_layer(name, params, components=components, seed=seed, kernel_size=w.shape[2],
+                           canonical_theta=canonical_theta, gmm_n_init=gmm_n_init, extra=how)
+
+
 def fit_wc_checkpoint(path: str | os.PathLike, **kwargs: Any) -> WCDistributions:
     """:func:`fit_wc` on a pipeline checkpoint, recording its path and sha256 in the header."""
     from .checkpoints import load_model
@@ -533,6 +661,207 @@ def fit_wc_checkpoint(path: str | os.PathLike, **kwargs: Any) -> WCDistributions
     source = {"checkpoint": str(path), "checkpoint_sha256": sha256_file(path), "model": dict(model_config),
               **dict(kwargs.pop("source", None) or {})}
     return fit_wc(model, source=source, **kwargs)
+
+
+# ---------------------------------------------------------------------------------- Fig. 7 alternative methods
+#: sklearn's defaults for the weight mixtures: the authors' tol=1e-15 / max_iter=5000 / n_init=20 on up to 4.2 M
+#: 9-d points would take hours on a CPU (see module doc).
+WEIGHT_GMM_KW = {"covariance_type": "full", "max_iter": 100, "tol": 1e-3}
+
+
+def fit_kernel_normal_layer(name: str, weight: np.ndarray) -> KernelNormalLayer:
+    """Per output kernel i: mean and std (ddof=0) of all its ``in·kh·kw`` weights (§3.5)."""
+    w = np.asarray(weight, dtype=np.float64)
+    if w.ndim != 4:
+        raise WiringupError(f"{name}: expected a conv weight (out, in, kh, kw), got shape {w.shape}")
+    out, inp, kh, kw = w.shape
+    flat = w.reshape(out, -1)
+    return KernelNormalLayer(name=name, mean=flat.mean(1), std=flat.std(1), in_channels=inp, out_channels=out,
+                             kernel_size=(kh, kw))
+
+
+def fit_weight_gmm_layer(name: str, weight: np.ndarray, *, components: int | None = None,
+                         max_components: int = WEIGHT_GMM_MAX_COMPONENTS, seed: int = 0,
+                         max_points: int = WEIGHT_GMM_MAX_POINTS, n_init: int = 1) -> WeightGMMLayer:
+    """A full-covariance mixture over the layer's flattened (out, in) kernel slices (§3.5, "dim 1"), fitted on a
+    seeded subsample of at most ``max_points`` slices; ``components`` None: minimum BIC over 1..max_components."""
+    weight = np.asarray(weight, dtype=np.float32)
+    out, inp, kh, kw = weight.shape
+    X = _points(weight).astype(np.float64)
+    n = X.shape[0]
+    rng = _layer_rng(seed, name)
+    sub = X if n <= max_points else X[np.sort(rng.choice(n, size=int(max_points), replace=False))]
+    gm, sel = fit_gmm(sub, components=components, max_components=max_components, seed=seed, n_init=n_init,
+                      name=name, gmm_kw=WEIGHT_GMM_KW)
+    sel.update({"points": int(n), "fitted_points": int(sub.shape[0]),
+                "settings": {**WEIGHT_GMM_KW, "n_init": sel.get("n_init", n_init)}})
+    return WeightGMMLayer(name=name, weights=gm.weights_.astype(np.float64), means=gm.means_.astype(np.float64),
+                          covariances=gm.covariances_.astype(np.float64), in_channels=inp, out_channels=out,
+                          kernel_size=(kh, kw), selection=sel)
+
+
+def alternative_plan(method: str, convs: Mapping[str, tuple[int, ...]]) -> dict[str, str]:
+    """Layer -> layer method of a Fig. 7 compression (§3.6) for conv shapes ``convs`` (model order)."""
+    if method not in ALTERNATIVES:
+        raise WiringupError(f"unknown alternative compression {method!r}; known: {list(ALTERNATIVES)} (and wc)")
+    names = list(convs)
+    plan = {}
+    for i, name in enumerate(names):
+        kh, kw = convs[name][2:]
+        if method == "no_gabor":
+            plan[name] = "kernel_normal"
+        elif i < 2:                      # V1.conv1 and V1.conv2: the Gabor prior
+            plan[name] = "gabor_gmm"
+        elif method == "mixture_gaussian" and (kh, kw) != (1, 1):
+            plan[name] = "weight_gmm"
+        else:
+            plan[name] = "kernel_normal"
+    return plan
+
+
+def fit_alternative(model: nn.Module, method: str, *, wc: WCDistributions | None = None,
+                    gabor_components: int | None = None, gabor_niter: int = gabor.DEFAULT_NITER,
+                    first_layer_gabor_params: np.ndarray | None = None,
+                    second_layer_gabor_params: np.ndarray | None = None,
+                    second_layer_gabor_niter: int = gabor.DEFAULT_NITER,
+                    second_layer_components: int | None = AUTHORS_SECOND_LAYER_GABOR_COMPONENTS,
+                    weight_gmm_components: Mapping[str, int | None] | None = None,
+                    weight_gmm_max_points: int = WEIGHT_GMM_MAX_POINTS, weight_gmm_n_init: int = 1,
+                    seed: int = 0, gabor_n_jobs: int = 1, arch: str = "cornet_s",
+                    source: Mapping[str, Any] | None = None, progress: bool = False) -> WCDistributions:
+    """One of the Fig. 7 alternative compressions of ``model`` (paper App. B.3; AUTHORS_CODE_FACTS.md §3.5–3.6).
+
+    * ``no_gabor``: kernel normal for all 17 convs.
+    * ``kernel_normal``: Gabor prior for V1.conv1 and V1.conv2, kernel normal for the other 15 convs.
+    * ``mixture_gaussian``: Gabor prior for V1.conv1 and V1.conv2, a weight mixture for the other 3×3 convs
+      (V2/V4/IT.conv2), kernel normal for the 1×1 convs.
+
+    BatchNorm as in WC. With ``wc`` (a WC set fitted to the *same* model) the first layer's mixture and the
+    BatchNorm normals and statistics are taken from it, so an alternative differs from WC only where the method
+    does; otherwise they are fitted here (``gabor_components``, ``gabor_niter``, ``first_layer_gabor_params``).
+    V1.conv2's Gabor prior: a Gabor fit per 3×3 (kernel, channel) slice (``second_layer_gabor_niter``
+    basin-hopping steps, or ``second_layer_gabor_params``), then a mixture of ``second_layer_components``
+    components (None: BIC) over the ``10·in``-d per-kernel features. ``weight_gmm_components``: layer -> mixture
+    size (None: BIC over 1..8); default :data:`AUTHORS_WEIGHT_GMM_COMPONENTS`.
+    """
+    width = check_architecture(model, arch)
+    convs = conv_layers(model)
+    plan = alternative_plan(method, {n: tuple(c.weight.shape) for n, c in convs.items()})
+    if wc is not None:
+        if wc.arch != arch or abs(wc.width - width) > 1e-9:
+            raise WiringupError(f"the WC set ({wc.arch}, width {wc.width}) was not fitted to this model ({arch}, "
+                                f"width {width}); fit the alternatives from the WC set's own checkpoint")
+    comps = dict(AUTHORS_WEIGHT_GMM_COMPONENTS if weight_gmm_components is None else weight_gmm_components)
+    unknown = sorted(set(comps) - set(convs))
+    if unknown:
+        raise WiringupError(f"weight_gmm_components names layers that {arch} does not have: {unknown}")
+    names = list(convs)
+    layers: dict[str, Layer] = {}
+    timings: dict[str, float] = {}
+    how: dict[str, str] = {}
+    for i, (name, conv) in enumerate(convs.items()):
+        t0 = time.perf_counter()
+        w = conv.weight.detach().cpu().float().numpy()
+        kind = plan[name]
+        if kind == "kernel_normal":
+            layers[name] = fit_kernel_normal_layer(name, w)
+        elif kind == "weight_gmm":
+            layers[name] = fit_weight_gmm_layer(name, w, components=comps.get(name), seed=seed,
+                                                max_points=weight_gmm_max_points, n_init=weight_gmm_n_init)
+        elif i == 0 and wc is not None and isinstance(wc.layers.get(name), GaborGMMLayer):
+            layers[name] = wc.layers[name]
+            how[name] = "the WC set's Gabor mixture (same fits, same mixture)"
+        elif i == 0:
+            layers[name] = _fit_gabor_prior(name, w, gabor_params=first_layer_gabor_params, niter=gabor_niter,
+                                            seed=seed, n_jobs=gabor_n_jobs, components=gabor_components)
+            how[name] = "Gabor fits and mixture fitted here"
+        else:
+            layers[name] = _fit_gabor_prior(name, w, gabor_params=second_layer_gabor_params,
+                                            niter=second_layer_gabor_niter, seed=seed, n_jobs=gabor_n_jobs,
+                                            components=second_layer_components, gmm_n_init=GMM_KW["n_init"])
+            fits = ("given (see source.second_layer_gabor_fit)" if second_layer_gabor_params is not None
+                    else f"fitted here (niter={second_layer_gabor_niter})")
+            how[name] = (f"Gabor fits of the {w.shape[2]}x{w.shape[3]} slices {fits}; a mixture of "
+                         f"{layers[name].n_components} component(s) fitted here")
+        timings[name] = time.perf_counter() - t0
+        if progress:
+            print(f"{name}: {kind} {timings[name]:.1f} s", flush=True)
+    if wc is not None:
+        bns = dict(wc.batchnorm)
+        how["batchnorm"] = "the WC set's BatchNorm normals and running statistics"
+    else:
+        bns = {n: fit_bn_layer(n, m) for n, m in bn_layers(model).items()}
+        how["batchnorm"] = "BatchNorm normals and running statistics fitted here"
+    src = {"kind": "fit", "compression": method, "seed": seed, "plan": plan, "how": how, "timings_s": timings,
+           "weight_gmm_components": {n: comps.get(n) for n, k in plan.items() if k == "weight_gmm"},
+           "second_layer": names[1] if method != "no_gabor" else None, **dict(source or {})}
+    notes = [f"{method}: paper App. B.3 / AUTHORS_CODE_FACTS.md §3.6; layer methods in source.plan",
+             "BatchNorm running statistics are the trained ones, stored separately and not counted (§3.7/§3.8)"]
+    return WCDistributions(arch=arch, width=float(width), layers=layers, batchnorm=bns, source=src, notes=notes,
+                           compression=method)
+
+
+def fit_alternatives(model: nn.Module, methods: Sequence[str], *, second_layer_gabor_niter: int = gabor.DEFAULT_NITER,
+                     second_layer_gabor_params: np.ndarray | None = None, seed: int = 0, gabor_n_jobs: int = 1,
+                     **kwargs: Any) -> dict[str, WCDistributions]:
+    """:func:`fit_alternative` for several methods, fitting V1.conv2's Gabor parameters once for all of them."""
+    methods = list(dict.fromkeys(methods))
+    for m in methods:
+        alternative_plan(m, {})
+    params = second_layer_gabor_params
+    src = dict(kwargs.pop("source", None) or {})
+    if params is not None:
+        src.setdefault("second_layer_gabor_fit", {"how": "given (fitted beforehand)"})
+    if params is None and any(m != "no_gabor" for m in methods):
+        convs = conv_layers(model)
+        second = list(convs)[1]
+        t0 = time.perf_counter()
+        w = convs[second].weight.detach().cpu().float().numpy()
+        params = gabor.fit_gabors(w, niter=second_layer_gabor_niter, seed=seed, n_jobs=gabor_n_jobs)
+        src["second_layer_gabor_fit"] = {
+            "layer": second, "how": f"fitted here: basinhopping niter={second_layer_gabor_niter}, T=1e-5, "
+                                    f"L-BFGS-B, seed {seed}", "seconds": round(time.perf_counter() - t0, 2)}
+    return {m: fit_alternative(model, m, second_layer_gabor_params=params, seed=seed, gabor_n_jobs=gabor_n_jobs,
+                               source=src, **kwargs) for m in methods}
+
+
+def fit_alternatives_checkpoint(path: str | os.PathLike, methods: Sequence[str], *,
+                                wc_path: str | os.PathLike | None = None,
+                                **kwargs: Any) -> dict[str, WCDistributions]:
+    """:func:`fit_alternatives` on a pipeline checkpoint; ``wc_path``: the WC file fitted to the same checkpoint
+    (its first layer and BatchNorm are reused; a WC file of another checkpoint is refused)."""
+    model, wc, source = _alternative_inputs(path, wc_path, kwargs.get("arch", "cornet_s"))
+    return fit_alternatives(model, methods, wc=wc, source={**source, **dict(kwargs.pop("source", None) or {})},
+                            **kwargs)
+
+
+def _alternative_inputs(path: str | os.PathLike, wc_path: str | os.PathLike | None,
+                        arch: str) -> tuple[nn.Module, WCDistributions | None, dict[str, Any]]:
+    from .checkpoints import load_model
+
+    model, meta, model_config = load_model(path, arch=arch)
+    sha = sha256_file(path)
+    wc = None
+    extra: dict[str, Any] = {}
+    if wc_path is not None:
+        wc = load_wc(wc_path)
+        if wc.compression != "wc":
+            raise WiringupError(f"{wc_path}: holds the {wc.compression!r} compression, not WC")
+        fitted = wc.source.get("checkpoint_sha256")
+        if fitted is not None and fitted != sha:
+            raise WiringupError(f"{wc_path} was fitted to another checkpoint ({wc.source.get('checkpoint')}); "
+                                f"the alternatives of {path} need the WC file of that same checkpoint")
+        extra = {"wc_file": str(wc_path), "wc_file_sha256": sha256_file(wc_path)}
+    return model, wc, {"checkpoint": str(path), "checkpoint_sha256": sha, "model": dict(model_config), **extra}
+
+
+def fit_alternative_checkpoint(path: str | os.PathLike, method: str, *, wc_path: str | os.PathLike | None = None,
+                               **kwargs: Any) -> WCDistributions:
+    """:func:`fit_alternative` on a pipeline checkpoint; ``wc_path``: the WC file fitted to the same checkpoint
+    (its first layer and BatchNorm are reused; a WC file of another checkpoint is refused)."""
+    model, wc, source = _alternative_inputs(path, wc_path, kwargs.get("arch", "cornet_s"))
+    source.update(dict(kwargs.pop("source", None) or {}))
+    return fit_alternative(model, method, wc=wc, source=source, **kwargs)
 
 
 # ----------------------------------------------------------------------------------------------------- importer
@@ -725,7 +1054,7 @@ def sample_kmeans_weight(layer: KMeansLayer, shape: Sequence[int], rng: np.rando
     return w.reshape(out, inp, kh, kw)
 
 
-def sample_gmm(layer: GaborGMMLayer, n: int, rng: np.random.Generator) -> np.ndarray:
+def sample_gmm(layer: GaborGMMLayer | WeightGMMLayer, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` feature vectors from the mixture: multinomial component counts, then per component a multivariate
     normal (Cholesky), grouped by component as sklearn's ``GaussianMixture.sample``."""
     w = np.asarray(layer.weights, dtype=np.float64)
@@ -757,6 +1086,30 @@ def sample_gabor_weight(layer: GaborGMMLayer, shape: Sequence[int], rng: np.rand
         for i in (0, 2, 3, 5, 6, 7):
             params[..., i] = np.clip(params[..., i], *gabor.GABOR_BOUNDS[i])
     return gabor.gabor_kernels(params, ks=kh).astype(np.float32)
+
+
+def sample_kernel_normal_weight(layer: KernelNormalLayer, shape: Sequence[int],
+                                rng: np.random.Generator) -> np.ndarray:
+    """Kernel i ~ N(mean[i], std[i]) elementwise; the layer must have the fitted number of output kernels."""
+    out, inp, kh, kw = (int(s) for s in shape)
+    if out != layer.out_channels or (kh, kw) != tuple(layer.kernel_size):
+        raise WiringupError(f"{layer.name}: kernel-normal distributions describe {layer.out_channels} kernels of "
+                            f"{tuple(layer.kernel_size)}, the layer needs {out} of {(kh, kw)}; sample at the "
+                            "fitted width")
+    w = rng.standard_normal((out, inp * kh * kw), dtype=np.float32)
+    w = w * layer.std.astype(np.float32)[:, None] + layer.mean.astype(np.float32)[:, None]
+    return w.reshape(out, inp, kh, kw)
+
+
+def sample_weight_gmm_weight(layer: WeightGMMLayer, shape: Sequence[int], rng: np.random.Generator) -> np.ndarray:
+    """Every (out, in) slice drawn independently from the mixture (drawn grouped by component, then shuffled)."""
+    out, inp, kh, kw = (int(s) for s in shape)
+    if (kh, kw) != tuple(layer.kernel_size):
+        raise WiringupError(f"{layer.name}: the weight mixture describes {tuple(layer.kernel_size)} slices, the "
+                            f"layer needs {(kh, kw)}")
+    x = sample_gmm(layer, out * inp, rng)
+    x = x[rng.permutation(x.shape[0])]
+    return x.astype(np.float32).reshape(out, inp, kh, kw)
 
 
 def freeze_bn_running_stats(model: nn.Module, names: Iterable[str]) -> None:
@@ -798,6 +1151,10 @@ def sample_model(wc: WCDistributions, *, seed: int, width: float | None = None, 
         shape = tuple(conv.weight.shape)
         if isinstance(dist, GaborGMMLayer):
             w = sample_gabor_weight(dist, shape, rng, clip_to_bounds=gabor_clip_to_bounds)
+        elif isinstance(dist, KernelNormalLayer):
+            w = sample_kernel_normal_weight(dist, shape, rng)
+        elif isinstance(dist, WeightGMMLayer):
+            w = sample_weight_gmm_weight(dist, shape, rng)
         else:
             noise = None
             if not zero_noise_1x1 and dist.kernel_size == (1, 1):
@@ -828,7 +1185,8 @@ def sample_model(wc: WCDistributions, *, seed: int, width: float | None = None, 
             bn.running_var.copy_(torch.from_numpy(dist.running_var))
             bn.track_running_stats = False
             frozen.append(name)
-    model.wiringup_wc = {"seed": int(seed), "width": width, "copy_bn_stats": copy_bn_stats,
+    model.wiringup_wc = {"seed": int(seed), "width": width, "compression": wc.compression,
+                         "copy_bn_stats": copy_bn_stats,
                          "zero_noise_1x1": zero_noise_1x1, "default_bn": list(default_bn),
                          "gabor_clip_to_bounds": gabor_clip_to_bounds,
                          "bn_frozen_running_stats": frozen}
@@ -845,9 +1203,14 @@ def _arrays(wc: WCDistributions) -> dict[str, np.ndarray]:
                         f"{name}::count_std": l.count_std.astype(np.float64),
                         f"{name}::weight_std": l.weight_std.astype(np.float64),
                         f"{name}::member_std": l.member_std.astype(np.float64)})
-        else:
+        elif isinstance(l, GaborGMMLayer):
             out.update({f"{name}::weights": l.weights, f"{name}::means": l.means,
                         f"{name}::covariances": l.covariances, f"{name}::gabor_params": l.gabor_params})
+        elif isinstance(l, KernelNormalLayer):
+            out.update({f"{name}::mean": l.mean.astype(np.float64), f"{name}::std": l.std.astype(np.float64)})
+        else:
+            out.update({f"{name}::weights": l.weights.astype(np.float64), f"{name}::means": l.means.astype(np.float64),
+                        f"{name}::covariances": l.covariances.astype(np.float64)})
     for name, b in wc.batchnorm.items():
         out[f"{name}::gamma"] = b.gamma.astype(np.float64)
         out[f"{name}::beta"] = b.beta.astype(np.float64)
@@ -930,6 +1293,21 @@ def load_wc(path: str | os.PathLike) -> WCDistributions:
                                      (int(m["out_channels"]), int(m["in_channels"]), len(gabor.FIT_COLUMNS))),
                     in_channels=int(m["in_channels"]), out_channels=int(m["out_channels"]),
                     kernel_size=int(m["kernel_size"]), selection=m["selection"])
+            elif m["method"] == "kernel_normal":
+                out, inp, kh, kw = (int(v) for v in m["shape"])
+                layers[name] = KernelNormalLayer(
+                    name=name, mean=arr(f"{name}::mean", (out,)), std=arr(f"{name}::std", (out,)),
+                    in_channels=inp, out_channels=out, kernel_size=(kh, kw))
+            elif m["method"] == "weight_gmm":
+                c, d = int(m["n_components"]), int(m["dim"])
+                out, inp, kh, kw = (int(v) for v in m["shape"])
+                if d != kh * kw:
+                    raise WiringupError(f"{path}: layer {name}: mixture dimension {d} does not match kernels "
+                                        f"{kh}x{kw}")
+                layers[name] = WeightGMMLayer(
+                    name=name, weights=arr(f"{name}::weights", (c,)), means=arr(f"{name}::means", (c, d)),
+                    covariances=arr(f"{name}::covariances", (c, d, d)), in_channels=inp, out_channels=out,
+                    kernel_size=(kh, kw), selection=m["selection"])
             else:
                 raise WiringupError(f"{path}: layer {name} has unknown method {m['method']!r}")
         bns = {}
@@ -940,15 +1318,119 @@ def load_wc(path: str | os.PathLike) -> WCDistributions:
                 name=name, num_features=c, gamma=arr(f"{name}::gamma", (2,)), beta=arr(f"{name}::beta", (2,)),
                 running_mean=arr(f"{name}::running_mean", (c,)) if stats else None,
                 running_var=arr(f"{name}::running_var", (c,)) if stats else None, method=m["method"])
+        if h["arch"] in ARCHITECTURES:   # the header is written with sorted keys: restore the model's layer order
+            ref = _layout(h["arch"], 1.0)
+            layers = {**{n: layers[n] for n in ref["convs"] if n in layers}, **layers}
+            bns = {**{n: bns[n] for n in ref["bns"] if n in bns}, **bns}
+        compression = h.get("compression", "wc")
+        if compression not in COMPRESSIONS:
+            raise WiringupError(f"{path}: unknown compression {compression!r} (known: {list(COMPRESSIONS)})")
         wc = WCDistributions(arch=h["arch"], width=float(h["width"]), layers=layers, batchnorm=bns,
-                             source=h["source"], notes=h["notes"])
+                             source=h["source"], notes=h["notes"], compression=compression)
     except (KeyError, TypeError, ValueError) as exc:
         raise WiringupError(f"{path}: WC header is incomplete or inconsistent ({type(exc).__name__}: {exc})") from None
     for name, l in wc.layers.items():
-        vals = [l.centers, l.count_mean, l.count_std, l.weight_std] if isinstance(l, KMeansLayer) \
-            else [l.weights, l.means, l.covariances]
+        if isinstance(l, KMeansLayer):
+            vals = [l.centers, l.count_mean, l.count_std, l.weight_std]
+        elif isinstance(l, KernelNormalLayer):
+            vals = [l.mean, l.std]
+        else:
+            vals = [l.weights, l.means, l.covariances]
         if not all(np.all(np.isfinite(v)) for v in vals):
             raise WiringupError(f"{path}: layer {name} holds non-finite values")
+    for name, b in wc.batchnorm.items():
+        if not (np.all(np.isfinite(b.gamma)) and np.all(np.isfinite(b.beta))):
+            raise WiringupError(f"{path}: BatchNorm layer {name} holds non-finite values")
     if wc.parameter_count()["authors_rule"] != h.get("parameter_count", {}).get("authors_rule"):
         raise WiringupError(f"{path}: the parameter count in the header does not match the arrays; damaged file")
     return wc
+
+
+# ------------------------------------------------------------------------------------------ pipeline helpers
+SUMMARY_COLUMNS = ["layer", "method", "out_channels", "in_channels", "kernel", "k", "rule_k", "choice",
+                   "n_components", "selection", "parameters", "stored_numbers", "solver"]
+
+
+def layer_table(wc: WCDistributions) -> list[dict[str, Any]]:
+    """One row per conv layer (then BatchNorm): method, shape, k or mixture size and how it was chosen, and the
+    parameter count (authors' rule) and numbers stored."""
+    rows = []
+    for name, l in wc.layers.items():
+        kernel = "x".join(str(v) for v in (l.kernel_size if not isinstance(l, GaborGMMLayer)
+                                            else (l.kernel_size, l.kernel_size)))
+        row = {"layer": name, "method": l.method, "out_channels": l.out_channels, "in_channels": l.in_channels,
+               "kernel": kernel, "k": None, "rule_k": None, "choice": None, "n_components": None,
+               "selection": None, "parameters": l.authors_count(), "stored_numbers": l.authors_count(),
+               "solver": None}
+        if isinstance(l, KMeansLayer):
+            row.update(k=l.k, rule_k=l.elbow.get("rule_k"), choice=l.elbow.get("choice"), solver=l.solver)
+        elif isinstance(l, (GaborGMMLayer, WeightGMMLayer)):
+            row.update(n_components=l.n_components, selection=l.selection.get("selection"),
+                       stored_numbers=_stored_mixture(l.n_components, l.dim))
+        rows.append(row)
+    bn = [b for b in wc.batchnorm.values()]
+    rows.append({"layer": f"BatchNorm ({len(bn)} layers)",
+                 "method": ",".join(sorted({b.method for b in bn})) or "none", "out_channels": None,
+                 "in_channels": None, "kernel": None, "k": None, "rule_k": None, "choice": None,
+                 "n_components": None, "selection": None, "parameters": sum(b.authors_count() for b in bn),
+                 "stored_numbers": 4 * sum(b.method == "bn_normal" for b in bn), "solver": None})
+    return rows
+
+
+def summary(wc: WCDistributions, path: str | os.PathLike | None = None) -> dict[str, Any]:
+    """A small JSON-able summary of a WC set: method, source, parameter counts, per-layer choices."""
+    src = {k: v for k, v in wc.source.items() if k not in ("timings_s", "plan", "how", "sha256")}
+    out = {"format": "wiringup-wc-summary", "file": str(path) if path is not None else None,
+           "file_sha256": sha256_file(path) if path is not None and Path(path).is_file() else None,
+           "compression": wc.compression, "arch": wc.arch, "width": wc.width, "source": src,
+           "parameter_count": wc.parameter_count(), "paper_parameter_count_full_size":
+           PAPER_PARAMETER_COUNTS.get(wc.compression), "layers": layer_table(wc), "notes": list(wc.notes)}
+    if "timings_s" in wc.source:
+        out["fit_seconds"] = round(float(sum(wc.source["timings_s"].values())), 2)
+    return out
+
+
+def write_summary(wc: WCDistributions, wc_path: str | os.PathLike, json_path: str | os.PathLike,
+                  csv_path: str | os.PathLike) -> dict[str, Any]:
+    """Write :func:`summary` as JSON and :func:`layer_table` as CSV (atomically); return the summary."""
+    import csv
+
+    from .io import write_json
+
+    info = summary(wc, wc_path)
+    write_json(json_path, json.loads(json.dumps(info, default=_json_default)))
+    with atomic_path(Path(csv_path)) as tmp:
+        with open(tmp, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS)
+            writer.writeheader()
+            for row in info["layers"]:
+                writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in SUMMARY_COLUMNS})
+    return info
+
+
+def sampled_meta(wc: WCDistributions, wc_path: str | os.PathLike, model: nn.Module) -> dict[str, Any]:
+    """Checkpoint meta entries of a model sampled by :func:`sample_model` from the file ``wc_path``:
+    ``wc_method``, ``wc_source`` (file, its sha256, what it was made from), ``wc_sampler`` (the switches),
+    ``wc_parameter_count`` (authors' rule) and ``bn_frozen_running_stats`` (for :func:`restore_sampled_state`)."""
+    info = dict(getattr(model, "wiringup_wc", {}))
+    src = wc.source
+    origin = {"kind": src.get("kind")}
+    for key in ("checkpoint", "checkpoint_sha256", "directory", "it_conv2", "wc_file"):
+        if key in src:
+            origin[key] = src[key]
+    return {"wc_method": wc.compression,
+            "wc_source": {"file": str(wc_path), "sha256": sha256_file(wc_path), **origin},
+            "wc_sampler": {k: info.get(k) for k in ("copy_bn_stats", "zero_noise_1x1", "default_bn",
+                                                    "gabor_clip_to_bounds")},
+            "wc_parameter_count": wc.parameter_count()["authors_rule"],
+            "bn_frozen_running_stats": list(info.get("bn_frozen_running_stats", []))}
+
+
+def restore_sampled_state(model: nn.Module, meta: Mapping[str, Any]) -> list[str]:
+    """After loading a checkpoint made by :func:`sample_model`: freeze the BatchNorm layers whose running
+    statistics were copied (``track_running_stats=False`` is module state, not in the state dict). Eval is
+    unaffected either way; training needs it to keep the authors' behaviour (batch statistics, never updated).
+    Returns the names frozen (none for models that were not sampled with copied statistics)."""
+    names = list(meta.get("bn_frozen_running_stats") or [])
+    freeze_bn_running_stats(model, names)
+    return names

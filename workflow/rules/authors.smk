@@ -1,1 +1,36 @@
-# The authors' published raw scores as a data source (paper figures from their own numbers).
+# The authors' published raw scores as a data source (paper figures from their own numbers, the scorecard).
+# Their SQLite databases (config `authors.databases`, relative to data_root) become tidy tables with the
+# columns of this run's score table (wiringup.authors_scores): results/tables/authors_<db>.csv, and the
+# per-model brain predictivity under the visible missing-score policy `authors.missing`.
+import os
+
+AUTHORS = config.get("authors", {})
+AUTHORS_DBS = AUTHORS.get("databases", {})
+AUTHORS_MISSING = AUTHORS.get("missing", "nan")
+
+
+rule authors_import:
+    input:
+        db=lambda w: os.path.join(config["data_root"], AUTHORS_DBS[w.db]),
+    output:
+        table="results/tables/authors_{db}.csv",   # 3 MB for the private database: kept out of the HTML report
+        predictivity=report(
+            "results/tables/authors_{db}_brain_predictivity.csv",
+            caption="../report/authors_brain_predictivity.rst",
+            category="Tables",
+            labels={"table": "authors' brain predictivity ({db})"},
+        ),
+    wildcard_constraints:
+        db="|".join(AUTHORS_DBS) or "no_database_configured",
+    params:
+        source=lambda w: w.db,
+        missing=AUTHORS_MISSING,
+    localrule: True
+    log:
+        "logs/tables/authors_{db}.log",
+    benchmark:
+        "results/runtime/tables/authors_{db}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/authors_import.py"

@@ -1,5 +1,11 @@
 # Config validation and the helpers that turn config into file names. No rule lives here.
 import copy
+import sys
+
+# Speed (issue 7): jsonschema imports rfc3987_syntax when installed (jupyter, via brainscore-vision, pulls it in),
+# which builds ~40 Lark grammars at import: 2.3 s of CPU on every Snakemake start, a no-op rerun included. It only
+# checks `format: iri`, which the config schema never uses; an import marked missing is skipped by jsonschema.
+sys.modules.setdefault("rfc3987_syntax", None)
 
 from snakemake.utils import validate
 
@@ -43,13 +49,9 @@ def model_slice():
 
 
 def recipe(variant):
-    """Training recipe of a variant: the top-level `training` keys with the variant's overrides."""
-    r = copy.deepcopy(config["training"])
-    r.update(VARIANTS[variant].get("training", {}))
-    r.pop("num_workers", None)
-    r["trained_layers"] = VARIANTS[variant].get("trained_layers")
-    r["allow_untrained"] = VARIANTS[variant].get("allow_untrained", False)
-    return r
+    """Training recipe of a variant: the top-level `training` keys with the variant's overrides and its
+    trained-layer rules (wiringup.experiments.recipe)."""
+    return EXPERIMENTS.recipe(config, variant)
 
 
 def birth_path(init, seed):
@@ -132,3 +134,89 @@ def score_jobs(benchmark_ids):
 def scoring_slice():
     """The scoring config a score depends on (not the benchmark list, the regions or the baselines)."""
     return {k: v for k, v in config["scoring"].items() if k not in ("benchmarks", "predictivity_regions", "baselines")}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Experiments of Sec. 5-6 (helper "experiments"): trained-layer sets, variants, training schedules, scored models.
+# The plan itself is wiringup.experiments (torch-free, unit-tested); bad variants/sets/experiments stop here.
+import os
+import sys
+
+sys.path.insert(0, os.path.join(workflow.basedir, "src"))
+from wiringup import experiments as EXPERIMENTS
+
+EXPERIMENTS.check_config(config)
+# name -> {variants, epochs, labels}, one training rule each, made in models.smk (one per checkpoint schedule)
+TRAIN_SCHEDULES = EXPERIMENTS.train_schedules(config)
+
+
+def trained_set(variant):
+    """The trained-layer set name of a variant (checkpoint meta `trained`, score table column `trained`)."""
+    return EXPERIMENTS.variant_spec(config, variant)["trained"]
+
+
+def training_summaries(wildcards=None):
+    """summary.json of every training run of the plan (supervised grid and the grid experiments)."""
+    return [f"{run_dir(v, i, s)}/summary.json" for v, i, s in EXPERIMENTS.trained_runs(config)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Weight compression (helper "wc"; paper Sec. 4, Fig. 2, 7): WC fits, at-birth inits, WC-vs-KN statistics. The
+# plan is wiringup.wc_plan (torch-free, unit-tested); bad `weight_compression` keys stop here. Rules: wc.smk,
+# models.smk (init_model).
+from wiringup import wc_plan as WC_PLAN
+
+WC_FITS = WC_PLAN.fits(config)
+WC_INITS = WC_PLAN.inits(config)
+WC_COMPARISONS = WC_PLAN.comparisons(config)
+
+
+def init_model_config(init):
+    """Params of init_model: the init's model config (+ how it is sampled); for kn exactly model_slice()."""
+    return WC_PLAN.init_model_config(config, init)
+
+
+def init_inputs(wildcards):
+    """The distributions file a sampled init reads (nothing for KN; an unknown init fails in params, naming it)."""
+    path = WC_PLAN.wc_file(config, wildcards.init) if wildcards.init in WC_INITS else None
+    return {"wc": path} if path else {}
+
+
+def wc_fit_checkpoint(wildcards):
+    return f"results/models/{WC_FITS[wildcards.name]['checkpoint']}.pt"
+
+
+def wc_authors_test_scores(wildcards=None):
+    """Score JSONs of experiment (b): the authors' full-size WC and full-size KN at birth, every benchmark."""
+    return expand("results/scores/{benchmark}/{model}.json", benchmark=ACTIVE_BENCHMARKS,
+                  model=WC_PLAN.authors_test_models(config))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Scale (helper "scale", issue 7): speed switches of training, image caches, per-rule cluster resources.
+SPEED = {"data_cache": False, "cache_short_side": None, "channels_last": False, "amp": False, "compile": False,
+         **config.get("speed", {})}
+
+
+def speed_slice():
+    """Params `speed` of the training rules. The switches change how fast (and the float rounding), not the recipe."""
+    return {k: SPEED[k] for k in ("data_cache", "cache_short_side", "channels_last", "amp", "compile")}
+
+
+def train_cache_input(wildcards):
+    """The image cache a training job reads (made by cache_images) when speed.data_cache is on."""
+    return {"cache": f"results/cache/train_n{wildcards.images}.imgcache"} if SPEED["data_cache"] else {}
+
+
+def cluster_resources(rule):
+    """Snakemake resources (runtime in minutes, mem_mb, cpus_per_task, gpu) from config `resources`. The
+    `default` entry, overridden by the entry of the family: the longest key equal to the name, or equal to
+    its start followed by "_" (`train` covers `train_critical_training`, `score` covers `score_baseline`).
+    A profile's set-resources and the command line override these (profiles/slurm)."""
+    table = config.get("resources", {})
+    keys = [k for k in table if k != "default" and (rule == k or rule.startswith(k + "_"))]
+    r = {**table.get("default", {}), **(table[max(keys, key=len)] if keys else {})}
+    out = {"runtime": r.get("runtime"), "mem_mb": r.get("mem_mb"), "cpus_per_task": r.get("cpus")}
+    if r.get("gpu"):
+        out["gpu"] = r["gpu"]
+    return {k: v for k, v in out.items() if v is not None}

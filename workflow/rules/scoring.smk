@@ -20,7 +20,7 @@ rule score:
         input_size=config["model"].get("input_size", 224),
     threads: 1
     resources:
-        mem_mb=3000,
+        **cluster_resources("score"),  # config `resources` (common.smk)
     log:
         "logs/scores/{model}.log",
     benchmark:
@@ -46,7 +46,7 @@ rule score_baseline:
         input_size=config["model"].get("input_size", 224),
     threads: 1
     resources:
-        mem_mb=3000,
+        **cluster_resources("score"),  # config `resources` (common.smk)
     log:
         "logs/scores/baselines/{baseline}.log",
     benchmark:

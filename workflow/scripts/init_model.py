@@ -1,4 +1,5 @@
-"""Rules init_model (a model at birth, epoch 0, seeded) and baseline_model (the pixels baseline)."""
+"""Rules init_model (a model at birth, epoch 0, seeded: Kaiming Normal, or sampled from a WC file) and
+baseline_model (the pixels baseline)."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 from wiringup import pipeline
 from wiringup.checkpoints import save_checkpoint
@@ -10,16 +11,34 @@ def main(smk):
     if smk.rule == "baseline_model":
         return baseline(smk)
     init, seed = smk.wildcards.init, int(smk.wildcards.seed)
-    if init != "kn":
-        raise pipeline.WiringupError(f"unknown init {init!r}; known: kn (Kaiming Normal)")
-    rec = Recorder("init_model", {"model": smk.params.model, "init": init, "seed": seed})
-    model = build_model(seed=seed, **smk.params.model)
+    config = dict(smk.params.model)
+    sampling = config.pop("sampling", None)
+    inputs = [smk.input.wc] if sampling else []
+    rec = Recorder("init_model", {"model": smk.params.model, "init": init, "seed": seed}, inputs)
+    extra = {}
+    if sampling is None:  # Kaiming Normal (kn, or a KN init with its own model config)
+        model = build_model(seed=seed, **config)
+    else:  # sampled from a WC file (Weight Compression or a Fig. 7 alternative)
+        from wiringup import weight_compression as W
+
+        wc = W.load_wc(smk.input.wc)
+        if wc.compression != sampling["method"]:
+            raise pipeline.WiringupError(f"{smk.input.wc} holds the {wc.compression!r} compression, but init "
+                                         f"{init!r} asks for {sampling['method']!r}")
+        model = W.sample_model(wc, seed=seed, width=config["width"], arch=config["arch"],
+                               num_classes=config["num_classes"], copy_bn_stats=sampling["copy_bn_stats"],
+                               zero_noise_1x1=sampling["zero_noise_1x1"], default_bn=sampling["default_bn"],
+                               gabor_clip_to_bounds=sampling["gabor_clip_to_bounds"])
+        extra = W.sampled_meta(wc, smk.input.wc, model)
+        print(f"sampled {init!r} ({wc.compression}) from {smk.input.wc}: {extra['wc_parameter_count']} numbers "
+              f"(authors' rule), switches {extra['wc_sampler']}, {len(extra['bn_frozen_running_stats'])} BatchNorm "
+              "layers with copied, frozen running statistics")
     counts = count_parameters(model)
     meta = {"init": init, "seed": seed, "variant": None, "images": 0, "epoch": 0.0, "epoch_label": "00",
             "step": 0, "images_seen": 0, "supervised_updates": 0, "synaptic_updates": 0,
-            "trained_parameters": {k: 0 for k in counts}, "total_parameters": counts}
+            "trained_parameters": {k: 0 for k in counts}, "total_parameters": counts, **extra}
     meta["provenance"] = rec.record()
-    save_checkpoint(smk.output[0], model, smk.params.model, meta)
+    save_checkpoint(smk.output[0], model, config, meta)
     print(counts)
 
 

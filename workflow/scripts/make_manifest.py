@@ -12,7 +12,10 @@ def main(smk):
     images = getattr(smk.wildcards, "images", None)  # None: the whole val split (rule manifest_val)
     split = "train" if images is not None else "val"
     rec = Recorder(smk.rule, {"imagenet": p.imagenet, "split": split, "images": images})
-    n = "all" if images in (None, "all") else int(images)
+    if images is None:  # val: the whole split, or a uniform subset (imagenet.val_images)
+        n = p.imagenet.get("val_images", "all")
+    else:
+        n = "all" if images == "all" else int(images)
     summary = make_manifest(root, split, n, int(p.imagenet.get("subset_seed", 0)), smk.output[0],
                             verify=p.imagenet.get("verify_images", True))
     write_json(smk.output[0] + ".prov.json", rec.record(summary=summary, data_root=str(root)))

@@ -1,0 +1,199 @@
+#!/usr/bin/env python
+"""Training-step throughput of CORnet-S on synthetic tensors (GPU or CPU), and the data path's rate per core.
+
+No data and no network needed. For each setting (fp32 / bfloat16 autocast, NCHW / channels_last, eager /
+torch.compile) prints images/s of a full SGD step (forward, cross-entropy, backward, update) on random inputs
+already on the device, the step's FLOPs, the achieved FLOP/s against the device's measured dense matmul rate,
+and the time of a 43-epoch run on the 1,281,167 ImageNet training images at that rate (the paper's longest run;
+data loading not included: see --data-rate).
+
+``--data-rate`` also measures, on this machine's CPU (one process = one DataLoader worker), how many training
+images per second the two data paths deliver at the chosen size: JPEG decode + PIL augmentation
+(``ManifestDataset``, what ``speed.data_cache: false`` does) on synthetic ImageNet-sized JPEGs (500 x 375,
+~100 kB), and
+the uint8 cache + torch augmentation (``CachedManifestDataset``, short side 256). Divide the GPU's images/s by
+it to get the DataLoader workers (CPU cores) needed to keep the GPU busy.
+
+    .venv/bin/python benchmarks/bench_step.py --amp both --channels-last both --data-rate
+    .venv/bin/python benchmarks/bench_step.py --device cpu --width 0.25 --size 64 --batch 64 --steps 10
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import json
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from wiringup.models import build_model  # noqa: E402
+
+IMAGENET_TRAIN = 1_281_167
+
+
+def sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def matmul_rate(device: str, dtype: torch.dtype, n: int = 4096, reps: int = 10) -> float:
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    (a @ b).sum().item()
+    sync(device)
+    t = time.perf_counter()
+    for _ in range(reps):
+        c = a @ b
+    sync(device)
+    del c
+    return 2 * n ** 3 * reps / (time.perf_counter() - t)
+
+
+def step_flops(args) -> float:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = build_model(seed=0, arch="cornet_s", width=args.width, num_classes=args.classes)
+    x = torch.randn(2, 3, args.size, args.size)
+    with FlopCounterMode(display=False) as fc:
+        nn.functional.cross_entropy(model(x), torch.zeros(2, dtype=torch.long)).backward()
+    return fc.get_total_flops() / 2  # per image
+
+
+def measure(args, amp: bool, channels_last: bool, compiled: bool) -> dict:
+    device = args.device
+    torch.manual_seed(0)
+    model = build_model(seed=0, arch="cornet_s", width=args.width, num_classes=args.classes).to(device)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    model = model.to(memory_format=fmt)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
+    fwd = torch.compile(model, dynamic=False) if compiled else model
+    x = torch.randn(args.batch, 3, args.size, args.size, device=device).contiguous(memory_format=fmt)
+    y = torch.randint(0, args.classes, (args.batch,), device=device)
+    ctx = (lambda: torch.autocast(device.split(":")[0], dtype=torch.bfloat16)) if amp else contextlib.nullcontext
+    if device.startswith("cuda"):
+        torch.cuda.reset_peak_memory_stats()
+
+    def step():
+        with ctx():
+            loss = nn.functional.cross_entropy(fwd(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss
+
+    t0 = time.perf_counter()
+    for _ in range(args.warmup):
+        step()
+    sync(device)
+    warm = time.perf_counter() - t0
+    t = time.perf_counter()
+    for _ in range(args.steps):
+        loss = step()
+    loss.item()
+    sync(device)
+    rate = args.steps * args.batch / (time.perf_counter() - t)
+    mem = torch.cuda.max_memory_allocated() / 2 ** 30 if device.startswith("cuda") else None
+    return {"amp": amp, "channels_last": channels_last, "compile": compiled, "images_per_s": rate,
+            "warmup_s": warm, "peak_gib": mem}
+
+
+def data_rates(size: int, n: int = 64) -> dict:
+    """Images/s of one CPU process for the uncached (JPEG + PIL) and cached (uint8 + torch) data paths."""
+
+    from wiringup.data import CachedManifestDataset, ManifestDataset, build_image_cache, train_transform
+    from wiringup.manifests import Manifest
+
+    torch.set_num_threads(1)  # as in a DataLoader worker
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_training import synthetic_imagenet
+
+        root = synthetic_imagenet(Path(tmp), n, classes=1)
+        paths = sorted(str(p.relative_to(root)) for p in (root / "train").rglob("*.JPEG"))
+        m = Manifest(meta={}, classes=["n0"], paths=paths, labels=np.zeros(n, dtype=np.int64))
+        build_image_cache(root, m, root / "c.imgcache", short_side=256)
+        for name, ds in (("jpeg+PIL", ManifestDataset(root, m, train_transform(size), seed=0)),
+                         ("cache+torch", CachedManifestDataset(root / "c.imgcache", m, size, seed=0))):
+            ds[0]
+            t = time.perf_counter()
+            for e in range(2):
+                ds.epoch = e
+                for i in range(n):
+                    ds[i]
+            out[name] = 2 * n / (time.perf_counter() - t)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--width", type=float, default=1.0)
+    ap.add_argument("--size", type=int, default=224)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--classes", type=int, default=1000)
+    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--amp", choices=["off", "on", "both"], default="both")
+    ap.add_argument("--channels-last", choices=["off", "on", "both"], default="both")
+    ap.add_argument("--compile", choices=["off", "on", "both"], default="off")
+    ap.add_argument("--epochs", type=float, default=43, help="epochs of the run to estimate (default 43)")
+    ap.add_argument("--data-rate", action="store_true", help="also measure the data paths' images/s per CPU core")
+    ap.add_argument("--out", help="write the results as JSON here")
+    args = ap.parse_args(argv)
+    from wiringup.training import set_determinism
+
+    set_determinism()  # as the train rule runs (cudnn.benchmark off; cuDNN's default TF32 convolutions stay on)
+    opts = {"off": [False], "on": [True], "both": [False, True]}
+    name = torch.cuda.get_device_name(0) if args.device.startswith("cuda") else "cpu"
+    flops = step_flops(args)
+    peak32 = matmul_rate(args.device, torch.float32)
+    peak16 = matmul_rate(args.device, torch.bfloat16) if args.device.startswith("cuda") else None
+    print(f"device {name}; torch {torch.__version__}; CORnet-S width {args.width}, {args.size} px, batch {args.batch}")
+    print(f"training step {flops / 1e9:.2f} GFLOP per image; dense matmul fp32 {peak32 / 1e12:.2f} TFLOP/s"
+          + (f", bf16 {peak16 / 1e12:.1f} TFLOP/s" if peak16 else ""))
+    print(f"{'amp':5s} {'ch_last':7s} {'compile':7s} {'images/s':>9s} {'TFLOP/s':>8s} {'of peak':>7s} "
+          f"{'peak GiB':>8s} {f'{args.epochs:g} ep ImageNet':>16s}")
+    rows = []
+    for amp, cl, comp in itertools.product(opts[args.amp], opts[args.channels_last], opts[args.compile]):
+        if amp and not args.device.startswith("cuda"):
+            continue
+        try:
+            r = measure(args, amp, cl, comp)
+        except Exception as exc:  # noqa: BLE001 - report and go on (e.g. out of memory)
+            print(f"{str(amp):5s} {str(cl):7s} {str(comp):7s} failed: {type(exc).__name__}: {exc}"[:300])
+            continue
+        achieved = r["images_per_s"] * flops
+        peak = peak16 if amp else peak32
+        hours = args.epochs * IMAGENET_TRAIN / r["images_per_s"] / 3600
+        r.update({"tflops": achieved / 1e12, "of_peak": achieved / peak, "hours": hours})
+        rows.append(r)
+        mem = f"{r['peak_gib']:.1f}" if r["peak_gib"] is not None else "-"
+        print(f"{str(amp):5s} {str(cl):7s} {str(comp):7s} {r['images_per_s']:9.1f} {achieved / 1e12:8.2f} "
+              f"{achieved / peak:7.1%} {mem:>8s} {hours:14.1f} h", flush=True)
+    rates = data_rates(args.size) if args.data_rate else None
+    if rates:
+        best = max((r["images_per_s"] for r in rows), default=0)
+        for k, v in rates.items():
+            print(f"data path {k:12s} {v:7.1f} images/s per CPU core at {args.size} px"
+                  + (f" -> {math.ceil(best / v)} workers to feed {best:.0f} images/s" if best else ""))
+    if args.out:
+        Path(args.out).write_text(json.dumps({"device": name, "torch": torch.__version__, "args": vars(args),
+                                              "gflop_per_image": flops / 1e9, "matmul_fp32_tflops": peak32 / 1e12,
+                                              "matmul_bf16_tflops": peak16 / 1e12 if peak16 else None,
+                                              "rows": rows, "data_rates": rates}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

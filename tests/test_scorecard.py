@@ -1,0 +1,110 @@
+"""Reproducibility scorecard (wiringup.scorecard): the paper's claims vs the authors' raw scores vs this run."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from test_figures import RECIPE, run_table
+from wiringup import authors_scores as A
+from wiringup import scorecard as S
+
+REPO = Path(__file__).resolve().parents[1]
+DATA_ROOT = Path(os.environ.get("WIRINGUP_DATA_ROOT", REPO.parent / "shared" / "data"))
+PRIVATE_DB = DATA_ROOT / "geiger2022" / "scores.sqlite"
+
+
+def test_verdict_rules():
+    assert S.near(76.2, 76.0, 0.5) == "reproduces"
+    assert S.near(79.7, 79.0, 0.5) == "differs by +0.7 (the paper truncates)"
+    assert S.near(11.2, 12.0, 0.5) == "differs by -0.8"
+    assert S.near(52.86, 52.8, 0.05) == "differs by +0.06 (the paper truncates)"
+    assert S.near(None, 1.0, 0.5) == "not checkable"
+    assert S.above(76.0, 75.0) == "holds" and S.above(70.0, 75.0) == "fails"
+    assert S.above(79.99, 80.0).startswith("holds only when rounded")
+    assert S.below(1.08e-5, 1e-5) == "fails" and S.below(1e-11, 1e-5) == "holds"
+
+
+def test_exact_permutation_matches_the_statistics_module():
+    import numpy as np
+
+    from wiringup.statistics import compare
+
+    rng = np.random.default_rng(3)
+    for na, nb in ((5, 6), (4, 4), (3, 7)):
+        a, b = rng.normal(0.5, 1, na), rng.normal(0, 1, nb)
+        two, one, n = S.exact_permutation_p(a, b)
+        assert two == pytest.approx(compare(a, b)["permutation_p"])
+        assert one == pytest.approx(compare(a, b, alternative="greater")["permutation_p"])
+    two, one, n = S.exact_permutation_p(np.arange(10) + 100.0, np.arange(10))
+    assert n == 184_756 and two == pytest.approx(2 / 184_756) and one == pytest.approx(1 / 184_756)
+
+
+@pytest.fixture(scope="module")
+def authors_private():
+    if not PRIVATE_DB.is_file():
+        pytest.skip(f"authors' private score DB not found at {PRIVATE_DB}; set WIRINGUP_DATA_ROOT")
+    return A.tidy(A.read_raw(PRIVATE_DB), "private")
+
+
+@pytest.fixture(scope="module")
+def card(authors_private):
+    return S.build_scorecard(authors_private, run_table(), run_scale="synthetic test run", run_recipe=RECIPE,
+                             standard_variant="standard").set_index("id")
+
+
+def test_scorecard_rows_and_authors_values(card):
+    assert list(card.reset_index().columns) == S.COLUMNS
+    assert card.index.is_unique and len(card) >= 40
+    value = lambda i: float(card.loc[i, "authors"])  # noqa: E731
+    assert value("sec3-full-mean") == pytest.approx(0.4215, abs=5e-4)
+    assert value("sec4-kn-birth") == pytest.approx(42.6, abs=0.1)
+    assert value("sec4-wc-birth") == pytest.approx(53.8, abs=0.1)
+    assert value("sec5-ct") == pytest.approx(76.0, abs=0.1)
+    assert value("abstract-2pct") == pytest.approx(76.2, abs=0.1)
+    assert value("sec6-fig4b-max") == pytest.approx(26.6, abs=0.1)
+    assert value("abstract-5pct-synapses") == pytest.approx(2.6, abs=0.05)
+    assert value("sec7-resnet") == pytest.approx(91.1, abs=0.1)
+    # verdicts: agreements, roundings and disagreements of the paper with its own data
+    assert card.loc["sec4-wc-birth", "verdict_authors"] == "reproduces"
+    assert card.loc["abstract-2pct", "verdict_authors"] == "reproduces"      # ~80 % with its ±5 pp
+    assert "76 %" in card.loc["abstract-2pct", "note"]
+    assert card.loc["abstract-5pct-synapses", "verdict_authors"].startswith("differs")
+    assert card.loc["sec4-permutation", "verdict_authors"] == "fails"
+    assert "1.1e-05" in card.loc["sec4-permutation", "authors_detail"]
+    assert card.loc["sec4-12pp", "verdict_authors"] == "differs by -0.8"
+    assert card.loc["sec6-wc-ct-birth", "verdict_authors"].endswith("(the paper truncates)")
+    assert card.loc["sec3-50k-images", "verdict_authors"].startswith("holds only when rounded")
+    assert card.loc["sec5-time", "verdict_authors"] == "not checkable"
+    assert card.loc["sec7-fig5b", "verdict_authors"] == "holds"
+    assert set(card.loc[[i for i in card.index if i.startswith("rp-tq")], "where"].str[:2]) == {"RP"}
+
+
+def test_scorecard_this_run_column(card):
+    kn = card.loc["sec4-kn-birth"]
+    assert float(kn["this_run"]) > 0 and "indicative" in kn["verdict_run"]
+    assert "synthetic test run" in kn["this_run_detail"] and "local benchmarks" in kn["this_run_detail"]
+    assert float(card.loc["sec4-wc-birth", "this_run"]) > float(kn["this_run"])   # WC starts higher by design
+    assert card.loc["sec7-resnet", "verdict_run"] == S.NOT_RUN                      # no transfer models
+    assert card.loc["sec3-full-mean", "verdict_run"].startswith("not comparable")
+    assert card.loc["sec6-standard-50", "verdict_run"] == "–"                     # no analogue
+    assert float(card.loc["sec6-fig4b-max", "this_run"]) > 0
+
+
+def test_scorecard_without_a_run_and_files(authors_private, card, tmp_path):
+    bare = S.build_scorecard(authors_private, None)
+    assert set(bare.loc[bare["verdict_run"] != "–", "verdict_run"]) == {S.NOT_RUN}
+    md, csv = tmp_path / "scorecard.md", tmp_path / "scorecard.csv"
+    S.write_scorecard(card.reset_index(), md, csv, run_scale="synthetic test run")
+    back = pd.read_csv(csv)
+    assert list(back.columns) == S.COLUMNS and len(back) == len(card)
+    text = md.read_text()
+    assert text.count("\n| ") == len(card) + 1          # header + one row per claim
+    assert "synthetic test run" in text and "sec4-permutation" in text
+
+
+def test_scorecard_refuses_a_table_that_is_not_the_private_db():
+    with pytest.raises(Exception, match="private"):
+        S.build_scorecard(run_table(), None)

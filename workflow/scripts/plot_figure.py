@@ -1,0 +1,40 @@
+"""Rules fig1, fig3, fig4, fig6, fig8, fig9: one paper figure from one or more tidy score tables.
+
+The tables are this run's results/tables/scores.csv and/or the authors' results/tables/authors_<db>.csv; they are
+concatenated (column `source` tells them apart) and drawn by wiringup.figures.<figure>.
+"""
+import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
+import pandas as pd
+
+from wiringup import pipeline
+from wiringup.authors_scores import read_tidy
+from wiringup.figures import TABLE_FIGURES
+from wiringup.results import TABLE_COLUMNS, read_score_table
+
+
+def read_any(path):
+    """This run's score table or an authors' tidy table (their leading columns are the same)."""
+    head = pd.read_csv(path, nrows=0)
+    table = read_tidy(path) if "parsed" in head.columns else read_score_table(path)
+    if "source" not in table.columns:
+        table["source"] = "this run"
+    return table
+
+
+def main(smk):
+    tables = [read_any(p) for p in smk.input.tables]
+    table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    p = smk.params
+    kwargs = dict(style=p.style, missing=p.missing, run_recipe=p.run_recipe)
+    if p.figure == "fig1":
+        kwargs.update(experiment=p.experiment, regions=p.regions)
+    else:
+        kwargs.update(standard_variant=p.experiment["variant"])
+    result = TABLE_FIGURES[p.figure](table, list(smk.output), **kwargs)
+    print(result.caption)
+    for note in result.notes:
+        print("note:", note)
+    print(f"{len(table)} score rows ({', '.join(sorted(table['source'].unique()))}); columns {len(TABLE_COLUMNS)}+")
+
+
+pipeline.run(snakemake, main)  # noqa: F821
