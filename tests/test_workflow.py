@@ -61,7 +61,12 @@ def test_tiny_dag_end_to_end(tiny_run: Path):
     assert set(table["region"]) == {"V4", "IT", "imagenet"}
     neural_rows = table[table["benchmark_id"].isin(neural)]
     assert neural_rows["ceiling"].between(0.3, 1.0).all()
-    assert neural_rows["score"].notna().all() and neural_rows["score"].between(-0.5, 1.5).all()
+    cornet = neural_rows[neural_rows["arch"] != "mobilenet_v1"]  # CORnet-S and the pixels
+    assert cornet["score"].notna().all() and cornet["score"].between(-0.5, 1.5).all()
+    # The 1/8-width MobileNet trained for half an epoch on 32 images can have constant IT-layer predictions on the
+    # 25-image MajajHong slice: Pearson r is then undefined and the score NaN (kept, never replaced by 0).
+    other = neural_rows[neural_rows["arch"] == "mobilenet_v1"]
+    assert len(other) == 3 and other["score"].dropna().between(-0.5, 1.5).all()
     top1 = table[table["benchmark_id"] == "Imagenette80-top1"]
     assert top1["score"].between(0, 1).all() and (top1["n_stimuli"] == 1000).all()  # imagenet.val_images
     assert (table[table["model_id"] == "baselines/pixels"]["layer"] == "pixels").all()
