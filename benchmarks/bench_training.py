@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-root", default=os.environ.get("WIRINGUP_DATA_ROOT", str(REPO.parent / "shared" / "data")))
     ap.add_argument("--imagenet", default="imagenette80", help="ImageNet-layout folder under the data root")
-    ap.add_argument("--images", default="2000", help="training images in the manifest (or 'all'; default 2000)")
+    ap.add_argument("--images", default="2000", help="training images in the manifest (or 'all'; default 2000; with --synthetic all of them)")
     ap.add_argument("--width", type=float, default=0.25, help="CORnet-S width (default 0.25, the embedded default)")
     ap.add_argument("--size", type=int, default=64, help="input size in pixels (default 64)")
     ap.add_argument("--batch", type=int, default=64, help="batch size (default 64)")
@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         if args.synthetic:
             root = synthetic_imagenet(work / "synthetic", args.synthetic)
-        n = "all" if args.images == "all" else int(args.images)
+        n = "all" if args.images == "all" or args.synthetic else int(args.images)
         make_manifest(root, "train", n, 0, work / "m.tsv", verify=False)
         manifest = read_manifest(work / "m.tsv")
         cache, cache_info = None, None

@@ -75,7 +75,7 @@ def test_tiny_dag_end_to_end(tiny_run: Path):
     assert trained.loc["standard/n64_seed0/epoch_01", "supervised_updates"] == 64
     assert trained.loc["standard/n32_seed0/epoch_0.5", "supervised_updates"] == 16
     bp = pd.read_csv(workdir / "results/tables/brain_predictivity.csv").set_index("model_id")
-    assert len(bp) == 7 + 3 and set(bp["regions_scored"]) == {"V4,IT"}
+    assert len(bp) == 7 + 3 + 1 and set(bp["regions_scored"]) == {"V4,IT"}  # + the MobileNet transfer model
     row = table[table["model_id"] == "init/kn/seed0"].set_index("benchmark_id")["score"]
     expected = ((row["Cowley2023.210325.V4-pls"] + row["MajajHong2015slice.V4-pls"]) / 2
                 + row["MajajHong2015slice.IT-pls"]) / 2
