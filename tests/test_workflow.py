@@ -146,11 +146,15 @@ def test_missing_data_root_names_path_and_key(workdir: Path, tmp_path: Path):
     assert not (workdir / "results/manifests/train_n32.tsv").exists()
 
 
-def test_lint_is_clean_and_paper_config_plans(tmp_path):
+def test_lint_is_clean_and_paper_config_plans(tmp_path, data_root: Path):
     lint = subprocess.run([SNAKEMAKE, "--lint"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    # plan in an empty working directory, so a run in progress in the checkout cannot interfere
+    # plan in an empty working directory, so a run in progress in the checkout cannot interfere; a relative
+    # data_root resolves against the working directory, so the copy names the data folder absolutely
     shutil.copytree(REPO / "config", tmp_path / "config")
+    paper = yaml.safe_load((tmp_path / "config" / "paper.yaml").read_text())
+    paper["data_root"] = str(data_root)
+    (tmp_path / "config" / "paper.yaml").write_text(yaml.safe_dump(paper))
     plan = subprocess.run([SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "-n", "--configfile",
                            str(tmp_path / "config" / "paper.yaml")], capture_output=True, text=True, timeout=300)
     assert plan.returncode == 0, plan.stdout[-2000:] + plan.stderr[-2000:]
@@ -191,7 +195,8 @@ def test_training_killed_with_sigkill_resumes_to_identical_weights(workdir: Path
     import torch
 
     cfg = yaml.safe_load((workdir / "tiny.yaml").read_text())
-    cfg["experiments"]["supervised_updates"].update(images=[512], epochs=[0, 1, 3])
+    # the other experiments' points (32 images, 0.5 epochs) must stay on the grid (experiments.check_config)
+    cfg["experiments"]["supervised_updates"].update(images=[32, 512], epochs=[0, 0.5, 1, 3])
     cfg["training"]["resume_every_steps"] = 2
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(cfg))
     ref = tmp_path_factory.mktemp("ref")
