@@ -329,3 +329,57 @@ def test_fig5_on_the_authors_table(data_root, tmp_path):
     s = r.data["summary"].set_index(["arch", "condition"])
     assert s.loc[("resnet50", "WC+CT"), "model_ids"] == "resnet_v3_CORnet-S_cluster2_v2_IT_trconv3_bi_epoch_22"
     assert {c for a_, c in s.index if a_ == "cornet_s"} >= {"KN", "WC", "KN+CT", "WC+CT"}
+
+
+# ------------------------------------------------------------------------------------------------ layer selection
+@pytest.mark.parametrize("arch", ["cornet_s", "resnet50", "mobilenet_v1"])
+def test_candidate_layers_exist_and_include_the_fixed_ones(arch):
+    from wiringup.models import CANDIDATE_LAYERS
+    from wiringup.scoring import extract_features
+
+    model = build_model(arch, seed=0, width=0.125, num_classes=10).eval()
+    x = torch.randn(2, 3, 32, 32)
+    for layer in CANDIDATE_LAYERS[arch]:
+        assert extract_features(model, x, layer, batch_size=2).shape[0] == 2, layer
+    # every fixed region layer is a candidate, inside one (MobileNet's V1 model.1.2 is inside block model.1), or
+    # a stage whose output is its last block's (ResNet-50's layer1 = layer1.2)
+    for region, fixed in REGION_LAYERS[arch].items():
+        if any(fixed == c or fixed.startswith(c + ".") for c in CANDIDATE_LAYERS[arch]):
+            continue
+        blocks = [c for c in CANDIDATE_LAYERS[arch] if c.startswith(fixed + ".")]
+        assert blocks, (region, fixed)
+        assert np.array_equal(extract_features(model, x, fixed, batch_size=2),
+                              extract_features(model, x, blocks[-1], batch_size=2)), (region, fixed)
+
+
+def test_score_checkpoint_selects_layers_for_listed_archs_only(data_root, tmp_path):
+    """scoring.layer_selection.archs switches an architecture from its fixed layer to a selected one, reported on
+    the held-out stimuli; other architectures keep their fixed layer; the brainscore backend refuses it."""
+    from wiringup.checkpoints import save_checkpoint
+    from wiringup.io import read_json
+    from wiringup.models import CANDIDATE_LAYERS
+    from wiringup.results import score_checkpoint
+
+    bench = {"id": "MajajHong2015slice.V4-pls", "type": "majajhong2015_slice", "path": "majajhong2015_slice",
+             "region": "V4"}
+    scoring = {"pls": {"n_components": 5, "n_splits": 2}, "ceiling": {"n_splits": 2},
+               "layer_selection": {"archs": ["mobilenet_v1"], "fraction": 0.6, "seed": 1}}
+    for arch in ("mobilenet_v1", "resnet50"):
+        cfg = {"arch": arch, "width": 0.125, "num_classes": 10}
+        save_checkpoint(tmp_path / f"{arch}.pt", build_model(arch, seed=0, width=0.125, num_classes=10), cfg,
+                        {"init": "kn"})
+        score_checkpoint(str(tmp_path / f"{arch}.pt"), str(tmp_path / f"{arch}.json"), model_id=arch,
+                         benchmark=bench, data_root=str(data_root), scoring=scoring, input_size=32)
+    sel = read_json(tmp_path / "mobilenet_v1.json")
+    info = sel["layer_selection"]
+    assert info["candidates"] == CANDIDATE_LAYERS["mobilenet_v1"] and sel["layer"] in info["candidates"]
+    assert sel["layer"] == max(info["selection_scores"], key=lambda k: info["selection_scores"][k])
+    assert len(info["selection_stimuli"]) == 15 and sel["n_stimuli"] == 10  # 60 % of 25 images choose
+    assert not set(info["selection_stimuli"]) & set(info["report_stimuli"])
+    fixed = read_json(tmp_path / "resnet50.json")
+    assert fixed["layer"] == REGION_LAYERS["resnet50"]["V4"] and "layer_selection" not in fixed
+    with pytest.raises(WiringupError, match="layer selection is a local-backend feature"):
+        score_checkpoint(str(tmp_path / "mobilenet_v1.pt"), str(tmp_path / "bs.json"), model_id="m",
+                         benchmark={**bench, "backend": "brainscore"}, data_root=str(data_root), scoring=scoring,
+                         input_size=32)
+    assert not (tmp_path / "bs.json").exists()

@@ -52,6 +52,11 @@ def test_plan_of_the_embedded_default(config):
     files = P.authors_files(config)
     assert len(files) == 17 and files[0].endswith("gm_gabor_V1.conv1.npy")
     assert any(f.endswith("cluster_IT.conv2.pkl") for f in files)      # it_conv2: plain
+    # experiment (b)'s full-size models are scored at the paper's 224 px, everything else at model.input_size;
+    # the input size is not part of the init model's params (changing it rescores, never rebuilds)
+    assert P.score_input_size(config, "init/wc_authors/seed3") == P.score_input_size(config, "init/kn_full/seed0") == 224
+    assert P.score_input_size(config, "init/wc/seed0") == P.score_input_size(config, "standard/nall_seed0/epoch_02") == 64
+    assert "input_size" not in P.init_model_config(config, "kn_full")
 
 
 @pytest.mark.parametrize("edit, match", [

@@ -373,6 +373,16 @@ def test_corrupt_and_foreign_files_are_refused(tmp_path, small_fit):
     np.savez(damaged, **data)
     with pytest.raises(WiringupError, match="V2.conv2::centers"):
         W.load_wc(damaged)
+    # a header naming an architecture this code cannot build is refused at load, not first at sampling
+    import json
+    with np.load(good, allow_pickle=False) as z:
+        data = {k: z[k] for k in z.files}
+    header = json.loads(str(data["header"]))
+    data["header"] = np.array(json.dumps({**header, "arch": "alexnet"}))
+    unknown = tmp_path / "unknown_arch.npz"
+    np.savez(unknown, **data)
+    with pytest.raises(WiringupError, match="unknown_arch.npz.*'alexnet'"):
+        W.load_wc(unknown)
 
 
 def test_other_architectures_are_refused(tmp_path):

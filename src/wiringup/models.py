@@ -26,6 +26,7 @@ from .cornet_s import REGION_LAYERS as CORNET_REGION_LAYERS
 from .cornet_s import cornet_s
 from .experiments import resolve_trained_set
 from .io import WiringupError
+from .transfer import CANDIDATE_LAYERS as TRANSFER_CANDIDATE_LAYERS
 from .transfer import REGION_LAYERS as TRANSFER_REGION_LAYERS
 from .transfer import mobilenet_v1, resnet50
 
@@ -43,6 +44,12 @@ ARCHITECTURES = {"cornet_s": cornet_s, "pixels": _pixels, "resnet50": resnet50, 
 REGION_LAYERS = {"cornet_s": CORNET_REGION_LAYERS,
                  "pixels": {r: "pixels" for r in ("V1", "V2", "V4", "IT", "behavior")},
                  **TRANSFER_REGION_LAYERS}
+#: Candidates of layer selection (``scoring.layer_selection``): CORnet-S every timestep's output of each area (V1
+#: runs once, V2 twice, V4 four times, IT twice) and the pooled features; the transfer architectures' block outputs.
+CANDIDATE_LAYERS = {"cornet_s": ["V1.output-t0", "V2.output-t0", "V2.output-t1",
+                                 *[f"V4.output-t{t}" for t in range(4)], "IT.output-t0", "IT.output-t1",
+                                 "decoder.avgpool-t0"],
+                    **TRANSFER_CANDIDATE_LAYERS}
 
 
 def build_model(arch: str = "cornet_s", seed: int = 0, **kwargs: Any) -> nn.Module:

@@ -152,12 +152,24 @@ def _score_local(model, model_config, benchmark, data_root, scoring, input_size,
         raise WiringupError(f"benchmark {benchmark['id']!r} in the config loads data identifying itself as "
                             f"{data.benchmark_id!r} from {path}; fix the key or the path")
     pls, ceiling = scoring.get("pls", {}), scoring.get("ceiling", {})
-    result = score_neural(model, data, layer, input_size, batch_size=scoring.get("batch_size", 64),
-                          device=pipeline.torch_device(),
-                          n_components=pls.get("n_components", 25), n_splits=pls.get("n_splits", 10),
-                          train_size=pls.get("train_size", 0.9), seed=pls.get("seed", 0),
-                          ceiling_splits=ceiling.get("n_splits", 10), ceiling_seed=ceiling.get("seed", 0),
-                          ceiling_mode=ceiling.get("mode", "global"))
+    kw = dict(batch_size=scoring.get("batch_size", 64), device=pipeline.torch_device(),
+              n_components=pls.get("n_components", 25), n_splits=pls.get("n_splits", 10),
+              train_size=pls.get("train_size", 0.9), seed=pls.get("seed", 0),
+              ceiling_splits=ceiling.get("n_splits", 10), ceiling_seed=ceiling.get("seed", 0),
+              ceiling_mode=ceiling.get("mode", "global"))
+    selection = scoring.get("layer_selection") or {}
+    if model_config["arch"] in selection.get("archs", []):
+        from .baselines import score_with_layer_selection
+        from .models import CANDIDATE_LAYERS
+
+        if model_config["arch"] not in CANDIDATE_LAYERS:
+            raise WiringupError(f"scoring.layer_selection.archs names {model_config['arch']!r}, which has no "
+                                f"candidate layers; candidates exist for {sorted(CANDIDATE_LAYERS)}")
+        result = score_with_layer_selection(model, data, CANDIDATE_LAYERS[model_config["arch"]], input_size,
+                                            selection_fraction=selection.get("fraction", 0.5),
+                                            selection_seed=selection.get("seed", 0), **kw)
+    else:
+        result = score_neural(model, data, layer, input_size, **kw)
     return result, {"description": data.description, "citation": data.citation, "data": str(path)}
 
 
@@ -167,6 +179,12 @@ def _score_brainscore(model, model_id, model_config, benchmark, scoring, input_s
     from .models import REGION_LAYERS
 
     bs = scoring.get("brainscore", {})
+    if model_config["arch"] in (scoring.get("layer_selection") or {}).get("archs", []):
+        raise WiringupError(f"scoring.layer_selection.archs names {model_config['arch']!r}, but layer selection "
+                            "is a local-backend feature: brainscore-vision's own selection downloads its "
+                            "selection benchmark. With scoring.backend: brainscore, remove the architecture from "
+                            "scoring.layer_selection.archs (its fixed layers, wiringup.models.REGION_LAYERS, "
+                            "are used)")
     result = score_brainscore(model, f"wiringup/{model_id}", benchmark["id"], input_size,
                               REGION_LAYERS[model_config["arch"]], visual_degrees=bs.get("visual_degrees", 8),
                               allow_download=bs.get("allow_download", False), cache_dir=bs.get("cache_dir"),

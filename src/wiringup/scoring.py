@@ -398,10 +398,16 @@ def pls_crossval(features: np.ndarray, targets: np.ndarray, n_components: int = 
 
     def fit_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
         nonlocal unconverged
-        if g is not None:
-            pred, pls = _pls_gram(g, y, train, test, n_components, x.shape[1])
-        else:
-            pred, pls = _pls_direct(x, y, train, test, n_components)
+        try:
+            if g is not None:
+                pred, pls = _pls_gram(g, y, train, test, n_components, x.shape[1])
+            else:
+                pred, pls = _pls_direct(x, y, train, test, n_components)
+        except (ValueError, np.linalg.LinAlgError) as err:
+            raise WiringupError(
+                f"pls_crossval: scikit-learn's PLS failed on a training split of {len(train)} stimuli × "
+                f"{x.shape[1]} features ({type(err).__name__}: {err}); the layer's activations are probably "
+                f"(nearly) constant over the stimuli: check the model and the layer") from err
         ncomps.append(pls.n_components if pls is not None else 0)
         if pls is not None:
             unconverged += sum(int(n) >= pls.max_iter for n in pls.n_iter_)

@@ -234,6 +234,14 @@ REGION_LAYERS = {
                      "behavior": "model.14"},
 }
 
+#: Candidate layers of Brain-Score-style layer selection (``scoring.layer_selection``, local backend): every
+#: block output from the stem to the pooled features, in depth order (Brain-Score's own lists for these models).
+CANDIDATE_LAYERS = {
+    "resnet50": ["maxpool", *[f"layer1.{i}" for i in range(3)], *[f"layer2.{i}" for i in range(4)],
+                 *[f"layer3.{i}" for i in range(6)], *[f"layer4.{i}" for i in range(3)], "avgpool"],
+    "mobilenet_v1": [f"model.{i}" for i in range(15)],
+}
+
 #: ResNet-50 stage -> CORnet-S area, and the CORnet timestep of each block's BN (mapping_1).
 _RESNET_AREAS = {"layer1": "V2", "layer2": "V4", "layer3": "V4", "layer4": "IT"}
 _RESNET_BN_T = {"layer1": (0, 1, 1), "layer2": (0, 1, 2, 3), "layer3": (0, 1, 2, 3, 2, 3), "layer4": (0, 1, 1)}

@@ -121,6 +121,20 @@ def init_model_config(config: Mapping[str, Any], init: str) -> dict[str, Any]:
     return base
 
 
+def score_input_size(config: Mapping[str, Any], model_id: str) -> int:
+    """Input size model ``model_id`` is scored at: ``weight_compression.inits.<name>.model.input_size`` for the
+    models at birth ``init/<name>/seed<S>`` of such an init (experiment (b): full-size CORnet-S sampled from the
+    authors' files, scored at the paper's 224 px), otherwise ``model.input_size``. The init model itself does not
+    depend on it (:func:`init_model_config`), so changing it rescores without rebuilding."""
+    parts = model_id.split("/")
+    if len(parts) == 3 and parts[0] == "init":
+        spec = ((_wc(config).get("inits") or {}).get(parts[1]) or {})
+        size = (spec.get("model") or {}).get("input_size")
+        if size is not None:
+            return int(size)
+    return int(config["model"].get("input_size", 224))
+
+
 def at_birth(config: Mapping[str, Any]) -> dict[str, Any]:
     ab = dict(_wc(config).get("at_birth") or {})
     control = ab.get("control", "kn")

@@ -1318,10 +1318,14 @@ def load_wc(path: str | os.PathLike) -> WCDistributions:
                 name=name, num_features=c, gamma=arr(f"{name}::gamma", (2,)), beta=arr(f"{name}::beta", (2,)),
                 running_mean=arr(f"{name}::running_mean", (c,)) if stats else None,
                 running_var=arr(f"{name}::running_var", (c,)) if stats else None, method=m["method"])
-        if h["arch"] in ARCHITECTURES:   # the header is written with sorted keys: restore the model's layer order
-            ref = _layout(h["arch"], 1.0)
-            layers = {**{n: layers[n] for n in ref["convs"] if n in layers}, **layers}
-            bns = {**{n: bns[n] for n in ref["bns"] if n in bns}, **bns}
+        if h["arch"] not in ARCHITECTURES:
+            raise WiringupError(f"{path}: WC header names architecture {h['arch']!r}, which this code cannot build "
+                                f"(known: {sorted(ARCHITECTURES)}); the file was not written by wiringup or is "
+                                "damaged")
+        # the header is written with sorted keys: restore the model's layer order
+        ref = _layout(h["arch"], 1.0)
+        layers = {**{n: layers[n] for n in ref["convs"] if n in layers}, **layers}
+        bns = {**{n: bns[n] for n in ref["bns"] if n in bns}, **bns}
         compression = h.get("compression", "wc")
         if compression not in COMPRESSIONS:
             raise WiringupError(f"{path}: unknown compression {compression!r} (known: {list(COMPRESSIONS)})")

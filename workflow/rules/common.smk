@@ -1,5 +1,6 @@
 # Config validation and the helpers that turn config into file names. No rule lives here.
 import copy
+import re
 import sys
 
 # Speed (issue 7): jsonschema imports rfc3987_syntax when installed (jupyter, via brainscore-vision, pulls it in),
@@ -131,6 +132,14 @@ def score_jobs(benchmark_ids):
     return jobs
 
 
+def score_input_size(wildcards):
+    """Input size a model is scored at (wiringup.wc_plan.score_input_size: an init's model.input_size, e.g. the
+    full-size models of experiment (b) at 224 px, else model.input_size)."""
+    from wiringup.wc_plan import score_input_size as _size
+
+    return _size(config, wildcards.get("model", ""))
+
+
 def scoring_slice():
     """The scoring config a score depends on (not the benchmark list, the regions or the baselines)."""
     return {k: v for k, v in config["scoring"].items() if k not in ("benchmarks", "predictivity_regions", "baselines")}
@@ -187,8 +196,9 @@ def wc_fit_checkpoint(wildcards):
 
 
 def wc_authors_test_scores(wildcards=None):
-    """Score JSONs of experiment (b): the authors' full-size WC and full-size KN at birth, every benchmark."""
-    return expand("results/scores/{benchmark}/{model}.json", benchmark=ACTIVE_BENCHMARKS,
+    """Score JSONs of experiment (b): the authors' full-size WC and full-size KN at birth, on the neural benchmarks
+    (rule score_authors_test)."""
+    return expand("results/scores/{benchmark}/{model}.json", benchmark=BASELINE_BENCHMARKS,
                   model=WC_PLAN.authors_test_models(config))
 
 

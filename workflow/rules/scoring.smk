@@ -17,7 +17,7 @@ rule score:
         data_root=config["data_root"],
         imagenet_root=config["imagenet"]["root"],
         scoring=scoring_slice(),
-        input_size=config["model"].get("input_size", 224),
+        input_size=score_input_size,
     threads: 1
     resources:
         **cluster_resources("score"),  # config `resources` (common.smk)
@@ -55,6 +55,42 @@ rule score_baseline:
         ENV
     script:
         "../scripts/score.py"
+
+
+# Experiment (b) (target wc_authors_test): its full-size models at birth are scored on the neural benchmarks only,
+# at their init's input size (224 px): ImageNet top-1 of an untrained model is chance, and at full size it would be
+# most of the job's CPU time. `ruleorder` gives these models to this rule; other models keep rule `score`.
+AUTHORS_TEST_MODELS = WC_PLAN.authors_test_models(config)
+
+
+rule score_authors_test:
+    input:
+        model="results/models/{model}.pt",
+        **benchmark_inputs(BASELINE_BENCHMARKS),
+    output:
+        expand("results/scores/{benchmark}/{{model}}.json", benchmark=BASELINE_BENCHMARKS),
+    wildcard_constraints:
+        model="|".join(re.escape(m) for m in AUTHORS_TEST_MODELS),
+    params:
+        jobs=score_jobs(BASELINE_BENCHMARKS),
+        data_root=config["data_root"],
+        imagenet_root=config["imagenet"]["root"],
+        scoring=scoring_slice(),
+        input_size=score_input_size,
+    threads: 1
+    resources:
+        **cluster_resources("score"),  # config `resources` (common.smk)
+    log:
+        "logs/scores/{model}.log",
+    benchmark:
+        "results/runtime/scores/{model}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/score.py"
+
+
+ruleorder: score_authors_test > score
 
 
 rule aggregate_scores:
