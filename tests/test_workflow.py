@@ -68,7 +68,8 @@ def test_tiny_dag_end_to_end(tiny_run: Path):
     other = neural_rows[neural_rows["arch"] == "mobilenet_v1"]
     assert len(other) == 3 and other["score"].dropna().between(-0.5, 1.5).all()
     top1 = table[table["benchmark_id"] == "Imagenette80-top1"]
-    assert top1["score"].between(0, 1).all() and (top1["n_stimuli"] == 1000).all()  # imagenet.val_images
+    val_images = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["imagenet"]["val_images"]
+    assert top1["score"].between(0, 1).all() and (top1["n_stimuli"] == val_images).all()  # imagenet.val_images
     assert (table[table["model_id"] == "baselines/pixels"]["layer"] == "pixels").all()
     trained = table[(table["variant"] == "standard") & (table["benchmark_id"] == "Cowley2023.210325.V4-pls")]
     trained = trained.set_index("model_id")
