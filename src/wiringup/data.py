@@ -157,7 +157,23 @@ def item_seed(seed: int, epoch: int, index: int) -> int:
     return int(np.random.SeedSequence([seed, epoch, index]).generate_state(1)[0])
 
 
-class ManifestDataset(torch.utils.data.Dataset):
+class _EpochDataset(torch.utils.data.Dataset):
+    """A manifest's images (``paths``) whose per-sample augmentation is seeded by (seed, ``epoch``, index); the
+    trainer sets ``epoch`` before each epoch."""
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    @epoch.setter
+    def epoch(self, value: int) -> None:
+        self._epoch = _check_nonneg("epoch", value)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+class ManifestDataset(_EpochDataset):
     """The images of a manifest, as ``(tensor, label)`` pairs.
 
     ``root`` is the data root the manifest's relative paths start from. ``transform`` maps a PIL RGB
@@ -182,17 +198,6 @@ class ManifestDataset(torch.utils.data.Dataset):
         self.transform = transform
         self.seed = _check_nonneg("seed", seed)
         self._epoch = 0
-
-    @property
-    def epoch(self) -> int:
-        return self._epoch
-
-    @epoch.setter
-    def epoch(self, value: int) -> None:
-        self._epoch = _check_nonneg("epoch", value)
-
-    def __len__(self) -> int:
-        return len(self.paths)
 
     def __getitem__(self, i: int):
         n = len(self.paths)
@@ -421,7 +426,7 @@ def random_resized_crop_params(height: int, width: int, generator: torch.Generat
     return (height - h) // 2, (width - w) // 2, h, w
 
 
-class CachedManifestDataset(torch.utils.data.Dataset):
+class CachedManifestDataset(_EpochDataset):
     """The items of ``ManifestDataset(root, manifest, train_transform(input_size), seed)``, from an image cache.
 
     Same interface (``epoch``, ``labels``, ``classes``, ``len``); see the module docstring for how its tensors
@@ -440,17 +445,6 @@ class CachedManifestDataset(torch.utils.data.Dataset):
         self._epoch = 0
         self._mean = torch.as_tensor(IMAGENET_MEAN, dtype=torch.float32).view(-1, 1, 1)
         self._std = torch.as_tensor(IMAGENET_STD, dtype=torch.float32).view(-1, 1, 1)
-
-    @property
-    def epoch(self) -> int:
-        return self._epoch
-
-    @epoch.setter
-    def epoch(self, value: int) -> None:
-        self._epoch = _check_nonneg("epoch", value)
-
-    def __len__(self) -> int:
-        return len(self.paths)
 
     def augment_uint8(self, i: int) -> torch.Tensor:
         """Item ``i`` of the current epoch after crop, resize and flip: a 3 x S x S uint8 tensor."""

@@ -78,7 +78,6 @@ Resizing (:func:`resize_kernels`)
 """
 from __future__ import annotations
 
-import zlib
 from collections import OrderedDict
 from typing import Any, Mapping, Sequence
 
@@ -396,11 +395,6 @@ def resize_kernels(weight: np.ndarray, size: int | tuple[int, int]) -> np.ndarra
     return r.reshape(out, inp, int(th), int(tw)).numpy()
 
 
-def layer_rng(seed: int, name: str) -> np.random.Generator:
-    """The per-layer Generator: seeded by ``(seed, crc32(target layer name))`` (as the WC sampler does)."""
-    return np.random.default_rng([int(seed), zlib.crc32(name.encode())])
-
-
 @torch.no_grad()
 def sample_transfer_model(wc: Any, arch: str, seed: int, *, width: float = 1.0, num_classes: int = 1000,
                           mapping: Mapping[str, str] | None = None, zero_noise_1x1: bool = True,
@@ -413,7 +407,8 @@ def sample_transfer_model(wc: Any, arch: str, seed: int, *, width: float = 1.0, 
     The returned module carries ``wiringup_transfer`` (mapping name, seed, per-layer source and method).
     """
     from .models import build_model
-    from .weight_compression import GaborGMMLayer, KMeansLayer, sample_gabor_weight, sample_kmeans_weight
+    from .weight_compression import (GaborGMMLayer, KMeansLayer, kmeans_noise, layer_rng, sample_gabor_weight,
+                                     sample_kmeans_weight)
 
     _check_arch(arch)
     if getattr(wc, "arch", None) != "cornet_s":
@@ -445,15 +440,9 @@ def sample_transfer_model(wc: Any, arch: str, seed: int, *, width: float = 1.0, 
             w = sample_gabor_weight(dist, shape, rng, clip_to_bounds=gabor_clip_to_bounds)
             info["method"] = f"gabor_gmm rendered at {shape[2]}x{shape[3]}"
         else:
-            noise = None
-            if not zero_noise_1x1 and dist.kernel_size == (1, 1):
-                if not np.all(np.isfinite(dist.member_std)):
-                    raise WiringupError(f"{src}: zero_noise_1x1=False needs the within-cluster std of the 1×1 "
-                                        "weights, which this WC set does not hold (the authors' files do not ship "
-                                        "it); use a WC fit of a checkpoint")
-                noise = dist.member_std
             kh, kw = dist.kernel_size
-            w = sample_kmeans_weight(dist, (shape[0], shape[1], kh, kw), rng, noise=noise)
+            w = sample_kmeans_weight(dist, (shape[0], shape[1], kh, kw), rng,
+                                     noise=kmeans_noise(dist, zero_noise_1x1, src))
             info["method"] = "kmeans"
             if (kh, kw) != shape[2:]:
                 w = resize_kernels(w, shape[2:])

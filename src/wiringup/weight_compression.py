@@ -194,8 +194,24 @@ class KMeansLayer:
         return int(self.centers.size + 3 * self.k)
 
 
+class _Mixture:
+    """Size of a Gaussian-mixture layer (``weights`` (m,), ``means`` (m, d)) and its parameter count by the
+    authors' rule, m·(1 + d + d²)."""
+
+    @property
+    def n_components(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def dim(self) -> int:
+        return int(self.means.shape[1])
+
+    def authors_count(self) -> int:
+        return int(self.n_components * (1 + self.dim + self.dim ** 2))
+
+
 @dataclass
-class GaborGMMLayer:
+class GaborGMMLayer(_Mixture):
     """Gabor prior of the first layer: a Gaussian mixture over per-kernel Gabor feature vectors."""
 
     name: str
@@ -208,17 +224,6 @@ class GaborGMMLayer:
     kernel_size: int
     selection: dict[str, Any] = field(default_factory=dict)
     method: str = "gabor_gmm"
-
-    @property
-    def n_components(self) -> int:
-        return int(self.weights.shape[0])
-
-    @property
-    def dim(self) -> int:
-        return int(self.means.shape[1])
-
-    def authors_count(self) -> int:
-        return int(self.n_components * (1 + self.dim + self.dim ** 2))
 
 
 @dataclass
@@ -238,7 +243,7 @@ class KernelNormalLayer:
 
 
 @dataclass
-class WeightGMMLayer:
+class WeightGMMLayer(_Mixture):
     """Weight mixture (Mixture Gaussian, §3.5): a full-covariance Gaussian mixture over the layer's kernel slices
     (each (out, in) slice, flattened, is one point); a new kernel's slices are drawn from it independently."""
 
@@ -251,17 +256,6 @@ class WeightGMMLayer:
     kernel_size: tuple[int, int]
     selection: dict[str, Any] = field(default_factory=dict)
     method: str = "weight_gmm"
-
-    @property
-    def n_components(self) -> int:
-        return int(self.weights.shape[0])
-
-    @property
-    def dim(self) -> int:
-        return int(self.means.shape[1])
-
-    def authors_count(self) -> int:
-        return int(self.n_components * (1 + self.dim + self.dim ** 2))
 
 
 Layer = KMeansLayer | GaborGMMLayer | KernelNormalLayer | WeightGMMLayer
@@ -404,8 +398,22 @@ def check_architecture(model: nn.Module, arch: str = "cornet_s", what: str = "mo
     return _model_width(model, arch)
 
 
-def _layer_rng(seed: int, name: str) -> np.random.Generator:
+def layer_rng(seed: int, name: str) -> np.random.Generator:
+    """The per-layer Generator of every sampler: seeded by ``(seed, crc32(layer name))``."""
     return np.random.default_rng([int(seed), zlib.crc32(name.encode())])
+
+
+def kmeans_noise(dist: KMeansLayer, zero_noise_1x1: bool, where: str) -> np.ndarray | None:
+    """The ``noise`` argument of :func:`sample_kmeans_weight` for ``dist``: ``None`` (the fitted per-cluster noise;
+    exactly the centres for 1×1 layers, the authors' zero noise) unless ``zero_noise_1x1`` is off for a 1×1 layer,
+    which then needs the within-cluster std of its scalar weights (``where`` names the layer or file in the error)."""
+    if zero_noise_1x1 or dist.kernel_size != (1, 1):
+        return None
+    if not np.all(np.isfinite(dist.member_std)):
+        raise WiringupError(f"{where}: zero_noise_1x1=False needs the within-cluster std of the 1×1 weights, which "
+                            "this WC set does not hold (the authors' files do not ship it); use a WC fit of a "
+                            "checkpoint")
+    return dist.member_std
 
 
 # ----------------------------------------------------------------------------------------------------- k-means
@@ -462,7 +470,7 @@ def fit_kmeans_layer(name: str, weight: np.ndarray, *, k: int | None = None, k_r
                             "(config weight_compression.fits.<name>.k_per_layer)")
     if n < kmin:
         raise WiringupError(f"{name}: only {n} kernel slices, fewer than the smallest k={kmin}; lower k_range")
-    rng = _layer_rng(seed, name)
+    rng = layer_rng(seed, name)
     sub = X if n <= curve_points else X[np.sort(rng.choice(n, size=int(curve_points), replace=False))]
     # k beyond the number of distinct points is meaningless (WCSS 0, sklearn warns): the curve stops there
     distinct = int(np.unique(sub, axis=0).shape[0])
@@ -689,7 +697,7 @@ def fit_weight_gmm_layer(name: str, weight: np.ndarray, *, components: int | Non
     out, inp, kh, kw = weight.shape
     X = _points(weight).astype(np.float64)
     n = X.shape[0]
-    rng = _layer_rng(seed, name)
+    rng = layer_rng(seed, name)
     sub = X if n <= max_points else X[np.sort(rng.choice(n, size=int(max_points), replace=False))]
     gm, sel = fit_gmm(sub, components=components, max_components=max_components, seed=seed, n_init=n_init,
                       name=name, gmm_kw=WEIGHT_GMM_KW)
@@ -1147,7 +1155,7 @@ def sample_model(wc: WCDistributions, *, seed: int, width: float | None = None, 
         if name not in wc.layers:
             raise WiringupError(f"{name}: no distribution in the WC set; it covers {sorted(wc.layers)}")
         dist = wc.layers[name]
-        rng = _layer_rng(seed, name)
+        rng = layer_rng(seed, name)
         shape = tuple(conv.weight.shape)
         if isinstance(dist, GaborGMMLayer):
             w = sample_gabor_weight(dist, shape, rng, clip_to_bounds=gabor_clip_to_bounds)
@@ -1156,14 +1164,7 @@ def sample_model(wc: WCDistributions, *, seed: int, width: float | None = None, 
         elif isinstance(dist, WeightGMMLayer):
             w = sample_weight_gmm_weight(dist, shape, rng)
         else:
-            noise = None
-            if not zero_noise_1x1 and dist.kernel_size == (1, 1):
-                if not np.all(np.isfinite(dist.member_std)):
-                    raise WiringupError(f"{name}: zero_noise_1x1=False needs the within-cluster std of the 1×1 "
-                                        "weights, which this WC set does not hold (the authors' files do not "
-                                        "ship it); fit the distributions from a checkpoint")
-                noise = dist.member_std
-            w = sample_kmeans_weight(dist, shape, rng, noise=noise)
+            w = sample_kmeans_weight(dist, shape, rng, noise=kmeans_noise(dist, zero_noise_1x1, name))
         conv.weight.copy_(torch.from_numpy(w))
     frozen = []
     for name, bn in bn_layers(model).items():
@@ -1172,7 +1173,7 @@ def sample_model(wc: WCDistributions, *, seed: int, width: float | None = None, 
         if _matches(name, default_bn):
             continue
         dist = wc.batchnorm[name]
-        rng = _layer_rng(seed, name)
+        rng = layer_rng(seed, name)
         c = bn.num_features
         bn.weight.copy_(torch.from_numpy(rng.normal(dist.gamma[0], dist.gamma[1], size=c).astype(np.float32)))
         bn.bias.copy_(torch.from_numpy(rng.normal(dist.beta[0], dist.beta[1], size=c).astype(np.float32)))

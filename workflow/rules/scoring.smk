@@ -63,7 +63,7 @@ rule score_baseline:
 AUTHORS_TEST_MODELS = WC_PLAN.authors_test_models(config)
 
 
-rule score_authors_test:
+use rule score as score_authors_test with:
     input:
         model="results/models/{model}.pt",
         **benchmark_inputs(BASELINE_BENCHMARKS),
@@ -73,21 +73,6 @@ rule score_authors_test:
         model="|".join(re.escape(m) for m in AUTHORS_TEST_MODELS),
     params:
         jobs=score_jobs(BASELINE_BENCHMARKS),
-        data_root=config["data_root"],
-        imagenet_root=config["imagenet"]["root"],
-        scoring=scoring_slice(),
-        input_size=score_input_size,
-    threads: 1
-    resources:
-        **cluster_resources("score"),  # config `resources` (common.smk)
-    log:
-        "logs/scores/{model}.log",
-    benchmark:
-        "results/runtime/scores/{model}.tsv"
-    conda:
-        ENV
-    script:
-        "../scripts/score.py"
 
 
 ruleorder: score_authors_test > score

@@ -4,26 +4,15 @@ The tables are this run's results/tables/scores.csv and/or the authors' results/
 concatenated (column `source` tells them apart) and drawn by wiringup.figures.<figure>.
 """
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
-import pandas as pd
 
 from wiringup import pipeline
-from wiringup.authors_scores import read_tidy
 from wiringup.figures import TABLE_FIGURES
-from wiringup.results import TABLE_COLUMNS, read_score_table
-
-
-def read_any(path):
-    """This run's score table or an authors' tidy table (their leading columns are the same)."""
-    head = pd.read_csv(path, nrows=0)
-    table = read_tidy(path) if "parsed" in head.columns else read_score_table(path)
-    if "source" not in table.columns:
-        table["source"] = "this run"
-    return table
+from wiringup.figures.data import read_tables
+from wiringup.results import TABLE_COLUMNS
 
 
 def main(smk):
-    tables = [read_any(p) for p in smk.input.tables]
-    table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    table = read_tables(smk.input.tables)
     p = smk.params
     kwargs = dict(style=p.style, missing=p.missing, run_recipe=p.run_recipe)
     if p.figure == "fig1":

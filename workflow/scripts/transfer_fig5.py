@@ -4,24 +4,13 @@ import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety
 import pandas as pd
 
 from wiringup import pipeline
-from wiringup.authors_scores import read_tidy
+from wiringup.figures.data import read_tables
 from wiringup.figures.fig5 import plot_fig5
-from wiringup.results import read_score_table
-
-
-def read_any(path):
-    """This run's score table or an authors' tidy table (their leading columns are the same)."""
-    head = pd.read_csv(path, nrows=0)
-    table = read_tidy(path) if "parsed" in head.columns else read_score_table(path)
-    if "source" not in table.columns:
-        table["source"] = "this run"
-    return table
 
 
 def main(smk):
     p = smk.params
-    tables = [read_any(t) for t in smk.input.tables]
-    table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    table = read_tables(smk.input.tables)
     result = plot_fig5(table, list(smk.output), style=p.style, missing=p.missing, run_recipe=p.run_recipe,
                        standard_variant=p.standard_variant, variant_kinds=p.variant_kinds,
                        num_classes=p.num_classes, regions=p.regions,

@@ -155,6 +155,23 @@ class ModelTable:
         return "\n".join(self.sources[s].caption() for s in self.source_names())
 
 
+def read_tables(paths: Iterable[str]) -> pd.DataFrame:
+    """This run's score table and/or the authors' tidy tables (their leading columns are the same), concatenated;
+    column ``source`` tells them apart ("this run" where a table has none)."""
+    from ..results import read_score_table
+
+    tables = []
+    for path in paths:
+        head = pd.read_csv(path, nrows=0)
+        table = A.read_tidy(path) if "parsed" in head.columns else read_score_table(path)
+        if "source" not in table.columns:
+            table["source"] = RUN_SOURCE
+        tables.append(table)
+    if not tables:
+        raise WiringupError("read_tables: no score table given")
+    return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+
+
 def _is_authors(rows: pd.DataFrame) -> bool:
     return rows["backend"].astype(str).str.startswith("authors-").all()
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
 from . import data as D
 from .common import FAMILY_COLORS, FigureResult, finish, heatmap, hline, legend, note_no_data, series
-from .panels import _baseline_lines, aggregate, fam_selector, family_grid, prepare, source_title
+from .panels import (_baseline_lines, aggregate, fam_selector, family_grid, prepare, reference_star,
+                     source_title)
 
 FAMILIES = [("standard", "standard training (KN, all layers)", "kn", "all"),
             ("wc_ct", "WC + CT", "wc", "ct")]
@@ -62,13 +62,7 @@ def synaptic_panel(ax, mt: D.ModelTable, families, *, notes: list[str], standard
                 ax.annotate(r["arch"], (r["synaptic_updates"], r["rel_bp"]), fontsize=7, xytext=(3, 3),
                             textcoords="offset points")
             _baseline_lines(ax, mt, source, sources)
-        info = mt.sources[source]
-        refm = mt.models[(mt.models["source"] == source) & mt.models["model_id"].isin(info.reference_ids)]
-        xs = refm["synaptic_updates"].mean() if len(refm) else np.nan
-        if np.isfinite(xs) and xs > 0:
-            (pt,) = ax.plot([xs], [100.0], marker="*", ms=11, color="black", ls="none",
-                            label="fully trained (100 %)" if slot == 0 else None)
-            pt.set_gid(f"ref|{source}|reference")
+        reference_star(ax, mt, source, "synaptic_updates", slot)
     ax.set_xscale("log")
     ax.set_xlabel("supervised synaptic updates (epochs × labelled images × trained conv weights)")
     ax.set_ylabel("brain predictivity [% of fully trained]")

@@ -86,18 +86,24 @@ def updates_by_images(ax, mt: D.ModelTable, selector: FamilySelector, *, notes: 
             hline(ax, float(birth.mean()), source=source, sources=sources, label=f"{birth_label}, n={len(birth)}")
         if baselines:
             _baseline_lines(ax, mt, source, sources)
-        ref = mt.sources[source]
-        if np.isfinite(ref.reference_bp):
-            refm = mt.models[mt.models["model_id"].isin(ref.reference_ids) & (mt.models["source"] == source)]
-            xs = refm[x].mean()
-            if np.isfinite(xs) and xs > 0:
-                (pt,) = ax.plot([xs], [100.0], marker="*", ms=11, color="black", ls="none",
-                                label="fully trained (100 %)" if slot == 0 else None)
-                pt.set_gid(f"ref|{source}|reference")
+        if np.isfinite(mt.sources[source].reference_bp):
+            reference_star(ax, mt, source, x, slot)
     ax.set_xscale("log")
     ax.set_ylabel("brain predictivity [% of fully trained]")
     legend(ax, ncol=2)
     return pd.concat(drawn, ignore_index=True) if drawn else pd.DataFrame()
+
+
+def reference_star(ax, mt: D.ModelTable, source: str, x: str, slot: int) -> None:
+    """The fully trained reference models of ``source`` as one star at 100 %, at their mean ``x`` (none where
+    that is missing or not positive, as on a log axis); labelled in the legend for the first source only."""
+    info = mt.sources[source]
+    refm = mt.models[(mt.models["source"] == source) & mt.models["model_id"].isin(info.reference_ids)]
+    xs = refm[x].mean() if len(refm) else np.nan
+    if np.isfinite(xs) and xs > 0:
+        (pt,) = ax.plot([xs], [100.0], marker="*", ms=11, color="black", ls="none",
+                        label="fully trained (100 %)" if slot == 0 else None)
+        pt.set_gid(f"ref|{source}|reference")
 
 
 def _baseline_lines(ax, mt: D.ModelTable, source: str, sources: list[str]) -> None:
