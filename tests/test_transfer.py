@@ -8,6 +8,7 @@ import torch
 import yaml
 from torch import nn
 
+from wiringup import experiments as E
 from wiringup import transfer as T
 from wiringup.io import WiringupError
 from wiringup.models import REGION_LAYERS, build_model
@@ -158,9 +159,12 @@ def test_config_variants_use_the_library_rules():
     for arch in cfg["transfer"]["archs"]:
         for kind in ("kn_ct", "wc_ct"):
             v = cfg["variants"][f"{arch}_{kind}"]
-            assert v["trained_layers"] == T.CT_RULES[arch]
+            assert v["trained"] == "ct" and "trained_layers" not in v  # score table column `trained` = ct
             assert v["init"] == T.init_name(arch, T.VARIANT_KINDS[kind][0])
+        assert cfg["trained_layer_sets"]["ct"][arch] == T.CT_RULES[arch]
         assert cfg["variants"][f"{arch}_standard"]["init"] == f"{arch}_kn"
+    assert cfg["trained_layer_sets"]["ct"]["cornet_s"] == T.CORNET_CT_RULES
+    assert E.TRANSFER_ARCHS == T.TRANSFER_ARCHS  # the torch-free copy that resolves a variant's architecture
 
 
 # ------------------------------------------------------------------------------------------------------ resizing
@@ -281,7 +285,7 @@ def _run_rows(arch: str, width: float) -> pd.DataFrame:
     spec = {"KN": ("init/%s_kn/seed0", "kn", None, None, 0.0, 0.10),
             "WC": ("init/%s_wc/seed0", "wc", None, None, 0.0, 0.20),
             "standard": ("%s_standard/n500_seed0/epoch_01", "kn", "all", f"{arch}_standard", 1.0, 0.40),
-            "WC+CT": ("%s_wc_ct/n500_seed0/epoch_01", "wc", "custom", f"{arch}_wc_ct", 1.0, 0.30)}
+            "WC+CT": ("%s_wc_ct/n500_seed0/epoch_01", "wc", "ct", f"{arch}_wc_ct", 1.0, 0.30)}
     weights = {"standard": 1000.0, "WC+CT": 200.0}
     for cond, (mid, init, trained, variant, epoch, score) in spec.items():
         for bench, region in (("B.V4", "V4"), ("B.IT", "IT"), ("top1", "imagenet")):

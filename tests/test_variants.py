@@ -86,7 +86,7 @@ def test_a_rule_matching_no_parameter_is_an_error_naming_the_rule():
 
 def test_counts_at_small_width_use_the_same_rules():
     m = build_model("cornet_s", seed=0, width=0.25, num_classes=10)
-    c = trained_set_counts(m, SETS["ct"])
+    c = trained_set_counts(m, SETS["ct"]["cornet_s"])
     # the 1×1 conv3 of V2/V4/IT at width 0.25: (4C → C) with C = 32, 64, 128
     assert c["trained_conv_weights"] == 128 * 32 + 256 * 64 + 512 * 128
     assert {n for n, p in m.named_parameters() if p.requires_grad} == {
@@ -111,7 +111,8 @@ def config_with(**variants):
 
 def test_variant_names_its_set_and_overrides_the_recipe():
     spec = E.variant_spec(CONFIG, "ct")
-    assert spec["trained"] == "ct" and spec["trained_layers"] == SETS["ct"] and spec["init"] == "kn"
+    assert spec["trained"] == "ct" and spec["trained_layers"] == SETS["ct"]["cornet_s"] and spec["init"] == "kn"
+    assert spec["arch"] == "cornet_s" and E.variant_spec(CONFIG, "resnet50_wc_ct")["trained_layers"] == ["conv3", "bn3", "fc"]
     r = E.recipe(CONFIG, "lr_0_01")
     assert r["lr"] == 0.01 and r["trained_layers"] is None and "num_workers" not in r
     assert r["batch_size"] == CONFIG["training"]["batch_size"]
@@ -122,6 +123,18 @@ def test_variant_names_its_set_and_overrides_the_recipe():
     assert E.variant_spec(config_with(x={"init": "kn"}), "x")["trained"] == "all"
     inline = E.variant_spec(config_with(x={"init": "kn", "trained_layers": ["IT"]}), "x")
     assert inline["trained"] == "custom" and inline["trained_layers"] == ["IT"]
+
+
+def test_a_per_architecture_set_resolves_for_the_variants_architecture():
+    cfg = copy.deepcopy(CONFIG)
+    cfg["trained_layer_sets"]["ct_only_cornet"] = {"cornet_s": ["IT.conv3", "decoder"]}
+    cfg["variants"].update(ok={"init": "wc", "trained": "ct_only_cornet"},
+                           bad={"init": "mobilenet_v1_kn", "trained": "ct_only_cornet"})
+    assert E.variant_spec(cfg, "ok")["trained_layers"] == ["IT.conv3", "decoder"]
+    with pytest.raises(WiringupError, match=r"'bad' trains mobilenet_v1.*trained_layer_sets\.ct_only_cornet"):
+        E.check_config(cfg)
+    # a CORnet-S variant's recipe holds its own list, so editing another architecture's entry retrains nothing
+    assert E.recipe(CONFIG, "ct")["trained_layers"] == SETS["ct"]["cornet_s"]
 
 
 def test_unknown_set_is_an_error_naming_the_key():

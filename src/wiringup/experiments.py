@@ -76,9 +76,24 @@ def resolve_trained_set(sets: dict[str, Any], name: str, arch: str, key: str = "
     return None if rules is None else list(rules)
 
 
-def variant_spec(config: dict[str, Any], name: str, key: str | None = None) -> dict[str, Any]:
-    """A variant's init, trained-set name, rule definition (list, None or per-arch mapping), and overrides.
+#: Architectures with their own at-birth models (``<arch>_kn`` / ``<arch>_wc``; = wiringup.transfer.TRANSFER_ARCHS,
+#: kept here because this module is torch-free); every other init is a CORnet-S one.
+TRANSFER_ARCHS = ("resnet50", "mobilenet_v1")
 
+
+def init_arch(init: str) -> str:
+    """The architecture a variant trains, from its init's name: ``<arch>_kn|wc`` of a transfer arch, else CORnet-S."""
+    for arch in TRANSFER_ARCHS:
+        if init in (f"{arch}_kn", f"{arch}_wc"):
+            return arch
+    return "cornet_s"
+
+
+def variant_spec(config: dict[str, Any], name: str, key: str | None = None) -> dict[str, Any]:
+    """A variant's init, architecture, trained-set name, rules (a list or None) and recipe overrides.
+
+    A per-architecture set (``{arch: rules}``) is resolved for the variant's architecture (:func:`init_arch`), so a
+    variant's rules, and with them its training rule's params, change only when its own architecture's entry does.
     ``key`` names the config key that referred to the variant (for the error if it does not exist).
     """
     variants = config.get("variants") or {}
@@ -100,16 +115,22 @@ def variant_spec(config: dict[str, Any], name: str, key: str | None = None) -> d
         trained, rules = "custom", v["trained_layers"]
     else:
         trained, rules = "all", None
+    arch = init_arch(str(v.get("init")))
+    if isinstance(rules, dict):
+        where = f"trained_layer_sets.{trained}" if trained != "custom" else f"variants.{name}.trained_layers"
+        if arch not in rules:
+            raise WiringupError(f"variant {name!r} trains {arch} (init {v.get('init')!r}) but {where} has no rules "
+                                f"for it; it defines {sorted(rules)}")
+        rules = rules[arch]
     unknown = sorted(set(v.get("training") or {}) - set(TRAINING_KEYS))
     if unknown:
         raise WiringupError(f"variants.{name}.training: unknown keys {unknown}; a variant overrides keys of "
                             f"`training`: {TRAINING_KEYS}")
     allow = bool(v.get("allow_untrained", False))
-    defs = rules.values() if isinstance(rules, dict) else [rules]
-    if not allow and any(r is not None and len(r) == 0 for r in defs):
+    if not allow and rules is not None and len(rules) == 0:
         raise WiringupError(f"variant {name!r} would train nothing (its trained-layer rules are empty); set "
                             f"variants.{name}.allow_untrained: true to run it anyway (BatchNorm statistics adapt)")
-    return {"name": name, "init": v["init"], "trained": trained, "trained_layers": rules,
+    return {"name": name, "init": v["init"], "arch": arch, "trained": trained, "trained_layers": rules,
             "allow_untrained": allow, "training": dict(v.get("training") or {})}
 
 
