@@ -93,6 +93,28 @@ def test_scorecard_this_run_column(card):
     assert float(card.loc["sec6-fig4b-max", "this_run"]) > 0
 
 
+def test_scorecard_transfer_rows_use_this_runs_wc_ct_and_standard_models(authors_private):
+    from test_figures import _model
+
+    from wiringup.figures import data as D
+
+    rows = []
+    for arch in ("resnet50", "mobilenet_v1"):
+        for kind, init, trained in (("standard", "kn", "all"), ("kn_ct", "kn", "ct"), ("wc_ct", "wc", "ct")):
+            rows += _model(f"{arch}_{kind}/n200_seed0/epoch_01", variant=f"{arch}_{kind}", init=init,
+                           trained=trained, images=200, epoch=1, seed=0, arch=arch)
+    table = pd.concat([run_table(), pd.DataFrame(rows)], ignore_index=True)
+    card = S.build_scorecard(authors_private, table, run_scale="synthetic test run", run_recipe=RECIPE,
+                             standard_variant="standard").set_index("id")
+    bp = D.model_table(table, run_recipe=RECIPE, standard_variant="standard").models.set_index("model_id")
+    bp = bp["brain_predictivity"]
+    for claim, arch in (("sec7-resnet", "resnet50"), ("sec7-mobilenet", "mobilenet_v1")):
+        want = 100 * bp[f"{arch}_wc_ct/n200_seed0/epoch_01"] / bp[f"{arch}_standard/n200_seed0/epoch_01"]
+        assert float(card.loc[claim, "this_run"]) == pytest.approx(want, abs=0.051)  # the card rounds to 0.1
+        detail = card.loc[claim, "this_run_detail"]
+        assert f"{arch}_wc_ct/" in detail and f"{arch}_standard/" in detail and "_kn_ct/" not in detail
+
+
 def test_scorecard_without_a_run_and_files(authors_private, card, tmp_path):
     bare = S.build_scorecard(authors_private, None)
     assert set(bare.loc[bare["verdict_run"] != "–", "verdict_run"]) == {S.NOT_RUN}
