@@ -76,6 +76,15 @@ def test_counts_cli_names_an_unknown_set(capsys):
     assert "'ct_v9'" in err and "trained_layer_sets" in err
 
 
+def test_counts_cli_on_a_transfer_architecture(capsys):
+    cfg = str(REPO / "config" / "config.yaml")
+    assert main(["counts", "--arch", "resnet50", "--set", "ct", "--config", cfg]) == 0
+    assert "5,029,888" in capsys.readouterr().out           # the paper's ResNet-50 CT conv weights (§3.9)
+    assert main(["counts", "--arch", "resnet50", "--config", cfg]) == 2  # every set: the CORnet-S ones fail
+    err = capsys.readouterr().err
+    assert "'dt_v4'" in err and "resnet50" in err and "'V4' matches no parameter" in err
+
+
 def test_a_rule_matching_no_parameter_is_an_error_naming_the_rule():
     m = build_model("cornet_s", seed=0, width=0.0625, num_classes=4)
     with pytest.raises(WiringupError, match="'V2.conv9'"):

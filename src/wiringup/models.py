@@ -184,7 +184,10 @@ def parameter_counts(sets: dict[str, Any], names: Iterable[str] | None = None, a
         rules = resolve_trained_set(sets, name, arch, key)
         row = {"set": name, "arch": arch, "width": width, "num_classes": num_classes,
                "rules": "all" if rules is None else " ".join(rules)}
-        row.update(trained_set_counts(model, rules, arch))
+        try:
+            row.update(trained_set_counts(model, rules, arch))
+        except WiringupError as exc:  # name the set: its rules may be another architecture's
+            raise WiringupError(f"trained-layer set {name!r} ({key}.{name}) on {arch}: {exc}") from None
         rows.append({c: row.get(c) for c in COUNT_COLUMNS})
     return rows
 
