@@ -113,6 +113,7 @@ def test_scorecard_transfer_rows_use_this_runs_wc_ct_and_standard_models(authors
         assert float(card.loc[claim, "this_run"]) == pytest.approx(want, abs=0.051)  # the card rounds to 0.1
         detail = card.loc[claim, "this_run_detail"]
         assert f"{arch}_wc_ct/" in detail and f"{arch}_standard/" in detail and "_kn_ct/" not in detail
+        assert f"{bp[f'{arch}_standard/n200_seed0/epoch_01']:.3f}" in detail
 
 
 def test_scorecard_without_a_run_and_files(authors_private, card, tmp_path):
