@@ -76,15 +76,16 @@ def resolve_trained_set(sets: dict[str, Any], name: str, arch: str, key: str = "
     return None if rules is None else list(rules)
 
 
-#: Architectures with their own at-birth models (``<arch>_kn`` / ``<arch>_wc``; = wiringup.transfer.TRANSFER_ARCHS,
-#: kept here because this module is torch-free); every other init is a CORnet-S one.
+#: The transfer architectures (wiringup.transfer builds them) and their at-birth inits, named ``<arch>_<kind>``
+#: (wiringup.transfer.init_name); every other init is a CORnet-S one.
 TRANSFER_ARCHS = ("resnet50", "mobilenet_v1")
+TRANSFER_INIT_KINDS = ("kn", "wc")
 
 
 def init_arch(init: str) -> str:
-    """The architecture a variant trains, from its init's name: ``<arch>_kn|wc`` of a transfer arch, else CORnet-S."""
+    """The architecture a variant trains, from its init's name: ``<arch>_<kind>`` of a transfer arch, else CORnet-S."""
     for arch in TRANSFER_ARCHS:
-        if init in (f"{arch}_kn", f"{arch}_wc"):
+        if init in (f"{arch}_{kind}" for kind in TRANSFER_INIT_KINDS):
             return arch
     return "cornet_s"
 

@@ -701,11 +701,13 @@ def _run_transfer(arch: str):
         m = ctx.rm
         if m.empty:
             return None, NOT_RUN
-        m = m[(m["arch"] == arch) & ~m["birth"].astype(bool) & m["converged"].astype(bool)]
+        m = m[(m["arch"] == arch) & m["converged"].astype(bool)]   # a run's last checkpoint (never at birth)
         ct = m[(m["init"] == "wc") & (m["trained"] == "ct")]
         std = m[(m["init"] == "kn") & (m["trained"] == "all")]
+        if ct.empty or std.empty:
+            return None, NOT_RUN
         a, b = ct["brain_predictivity"].mean(), std["brain_predictivity"].mean()
-        if ct.empty or std.empty or not np.isfinite(b):
+        if not np.isfinite(b):
             return None, NOT_RUN
         # the values as the authors' column gives them: a short standard run scoring near zero inflates the ratio
         return 100.0 * a / b, f"{_ids_text(ct)} {a:.3f} / {_ids_text(std)} {b:.3f}"

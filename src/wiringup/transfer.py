@@ -85,14 +85,15 @@ import numpy as np
 import torch
 from torch import nn
 
+# TRANSFER_ARCHS: the architectures this module defines (besides CORnet-S, the source of every WC distribution).
+# INIT_KINDS: at-birth initialisations of a transfer model: ``kn`` (the architecture's default Kaiming-normal init)
+# or ``wc`` (sampled from CORnet-S WC distributions through the mapping). The at-birth model file of arch A and
+# init I is ``results/models/init/<A>_<I>/seed<S>.pt``; its checkpoint says ``arch`` = A, ``meta.init`` = I.
+# Both live in the torch-free planning module, which resolves a variant's architecture from its init's name.
+from .experiments import TRANSFER_ARCHS
+from .experiments import TRANSFER_INIT_KINDS as INIT_KINDS
 from .io import WiringupError
 
-#: Architectures this module defines (besides CORnet-S, the source of every WC distribution).
-TRANSFER_ARCHS = ("resnet50", "mobilenet_v1")
-#: At-birth initialisations of a transfer model: ``kn`` (the architecture's default Kaiming-normal init) or
-#: ``wc`` (sampled from CORnet-S WC distributions through the mapping). The at-birth model file of arch A and
-#: init I is ``results/models/init/<A>_<I>/seed<S>.pt``; its checkpoint says ``arch`` = A, ``meta.init`` = I.
-INIT_KINDS = ("kn", "wc")
 #: Named trained-layer conditions of the transfer variants (variant ``<arch>_<name>`` in the config):
 #: name -> (init kind, trained-set label in the score table vocabulary).
 VARIANT_KINDS = {"standard": ("kn", "all"), "kn_ct": ("kn", "ct"), "wc_ct": ("wc", "ct")}
