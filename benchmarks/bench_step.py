@@ -14,8 +14,14 @@ images per second the two data paths deliver at the chosen size: JPEG decode + P
 the uint8 cache + torch augmentation (``CachedManifestDataset``, short side 256). Divide the GPU's images/s by
 it to get the DataLoader workers (CPU cores) needed to keep the GPU busy.
 
+On a CPU, bfloat16 autocast is measured only with ``--amp-cpu`` (the trainer ignores ``speed.amp`` there), and
+``--profile N`` also runs N steps of each setting under ``torch.profiler`` and prints where the step's CPU time
+goes: the convolutions' share (forward and backward) and the top operators.
+
     .venv/bin/python benchmarks/bench_step.py --amp both --channels-last both --data-rate
     .venv/bin/python benchmarks/bench_step.py --device cpu --width 0.25 --size 64 --batch 64 --steps 10
+    .venv/bin/python benchmarks/bench_step.py --device cpu --width 0.25 --size 64 --batch 64 --steps 10 \
+        --amp both --amp-cpu --channels-last both --compile both --profile 4
 """
 from __future__ import annotations
 
@@ -104,7 +110,25 @@ def measure(args, amp: bool, channels_last: bool, compiled: bool) -> dict:
     rate = args.steps * args.batch / (time.perf_counter() - t)
     mem = torch.cuda.max_memory_allocated() / 2 ** 30 if device.startswith("cuda") else None
     return {"amp": amp, "channels_last": channels_last, "compile": compiled, "images_per_s": rate,
-            "warmup_s": warm, "peak_gib": mem}
+            "warmup_s": warm, "peak_gib": mem, "profile": cpu_profile(step, args.profile) if args.profile else None}
+
+
+def cpu_profile(step, steps: int) -> dict:
+    """Self CPU time of ``steps`` training steps by operator (torch.profiler): the convolutions' share of the total,
+    their backward over forward time, and the five largest operators."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            step()
+    ops = {e.key: e.self_cpu_time_total / 1e6 for e in prof.key_averages()}
+    total = sum(ops.values())
+    backward = sum(v for k, v in ops.items() if k == "aten::convolution_backward")
+    forward = sum(v for k, v in ops.items() if "convolution" in k and "backward" not in k)
+    top = sorted(ops.items(), key=lambda kv: -kv[1])[:5]
+    return {"steps": steps, "cpu_s_per_step": total / steps, "conv_share": (forward + backward) / total,
+            "conv_backward_over_forward": backward / forward if forward else None,
+            "top": [(k, v / total) for k, v in top]}
 
 
 def data_rates(size: int, n: int = 64) -> dict:
@@ -149,8 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--compile", choices=["off", "on", "both"], default="off")
     ap.add_argument("--epochs", type=float, default=43, help="epochs of the run to estimate (default 43)")
     ap.add_argument("--data-rate", action="store_true", help="also measure the data paths' images/s per CPU core")
+    ap.add_argument("--amp-cpu", action="store_true",
+                    help="on a CPU, also measure the bfloat16 autocast settings of --amp (skipped by default)")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="CPU only: profile N more steps of each setting (convolutions' share, top operators)")
     ap.add_argument("--out", help="write the results as JSON here")
     args = ap.parse_args(argv)
+    if args.profile and args.device.startswith("cuda"):
+        ap.error("--profile measures CPU time; use it with --device cpu")
     from wiringup.training import set_determinism
 
     set_determinism()  # as the train rule runs (cudnn.benchmark off; cuDNN's default TF32 convolutions stay on)
@@ -158,15 +188,19 @@ def main(argv: list[str] | None = None) -> int:
     name = torch.cuda.get_device_name(0) if args.device.startswith("cuda") else "cpu"
     flops = step_flops(args)
     peak32 = matmul_rate(args.device, torch.float32)
-    peak16 = matmul_rate(args.device, torch.bfloat16) if args.device.startswith("cuda") else None
+    cpu_amp = args.amp_cpu and args.amp != "off"
+    if args.device.startswith("cuda"):
+        peak16 = matmul_rate(args.device, torch.bfloat16)
+    else:  # a CPU without bf16 instructions runs bf16 matmul far slower: a smaller product keeps this short
+        peak16 = matmul_rate(args.device, torch.bfloat16, n=1024, reps=3) if cpu_amp else None
     print(f"device {name}; torch {torch.__version__}; CORnet-S width {args.width}, {args.size} px, batch {args.batch}")
     print(f"training step {flops / 1e9:.2f} GFLOP per image; dense matmul fp32 {peak32 / 1e12:.2f} TFLOP/s"
-          + (f", bf16 {peak16 / 1e12:.1f} TFLOP/s" if peak16 else ""))
+          + (f", bf16 {peak16 / 1e12:.3g} TFLOP/s" if peak16 else ""))
     print(f"{'amp':5s} {'ch_last':7s} {'compile':7s} {'images/s':>9s} {'TFLOP/s':>8s} {'of peak':>7s} "
           f"{'peak GiB':>8s} {f'{args.epochs:g} ep ImageNet':>16s}")
     rows = []
     for amp, cl, comp in itertools.product(opts[args.amp], opts[args.channels_last], opts[args.compile]):
-        if amp and not args.device.startswith("cuda"):
+        if amp and not args.device.startswith("cuda") and not args.amp_cpu:
             continue
         try:
             r = measure(args, amp, cl, comp)
@@ -181,6 +215,12 @@ def main(argv: list[str] | None = None) -> int:
         mem = f"{r['peak_gib']:.1f}" if r["peak_gib"] is not None else "-"
         print(f"{str(amp):5s} {str(cl):7s} {str(comp):7s} {r['images_per_s']:9.1f} {achieved / 1e12:8.2f} "
               f"{achieved / peak:7.1%} {mem:>8s} {hours:14.1f} h", flush=True)
+        if r["profile"]:
+            pr = r["profile"]
+            ratio = pr["conv_backward_over_forward"]
+            print(f"      profile of {pr['steps']} steps: convolutions {pr['conv_share']:.0%} of the step's CPU time"
+                  + (f" (backward {ratio:.1f}x forward)" if ratio else "") + "; top: "
+                  + ", ".join(f"{k} {v:.0%}" for k, v in pr["top"]), flush=True)
     rates = data_rates(args.size) if args.data_rate else None
     if rates:
         best = max((r["images_per_s"] for r in rows), default=0)
