@@ -24,8 +24,8 @@ sys.path.insert(0, str(REPO / "src"))
 import torch  # noqa: E402
 import yaml  # noqa: E402
 
-from wiringup.experiments import resolve_trained_set  # noqa: E402
-from wiringup.models import build_model, trained_set_counts  # noqa: E402
+from wiringup.plan.experiments import resolve_trained_set  # noqa: E402
+from wiringup.nets.registry import build_model, trained_set_counts  # noqa: E402
 from wiringup.training import Recipe, make_optimizer  # noqa: E402
 
 

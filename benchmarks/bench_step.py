@@ -42,7 +42,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from wiringup.models import build_model  # noqa: E402
+from wiringup.nets.registry import build_model  # noqa: E402
 
 IMAGENET_TRAIN = 1_281_167
 
@@ -134,8 +134,8 @@ def cpu_profile(step, steps: int) -> dict:
 def data_rates(size: int, n: int = 64) -> dict:
     """Images/s of one CPU process for the uncached (JPEG + PIL) and cached (uint8 + torch) data paths."""
 
-    from wiringup.data import CachedManifestDataset, ManifestDataset, build_image_cache, train_transform
-    from wiringup.manifests import Manifest
+    from wiringup.data.images import CachedManifestDataset, ManifestDataset, build_image_cache, train_transform
+    from wiringup.data.manifests import Manifest
 
     torch.set_num_threads(1)  # as in a DataLoader worker
     out = {}

@@ -46,7 +46,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from wiringup.models import build_model  # noqa: E402
+from wiringup.nets.registry import build_model  # noqa: E402
 
 
 def matmul_rate(threads: int, device: str, n: int = 2048, reps: int = 5, dtype=torch.float32) -> tuple[float, float]:
@@ -168,8 +168,8 @@ def reference(args, root: Path, paths: list[str], classes: list[str], device: st
 def ours(args, root: Path, manifest, manifest_path: Path, cache: Path | None, device: str, work: Path,
          compile_model: bool, tag: str) -> dict:
     """wiringup.training.train as the train rule calls it (workflow/scripts/train.py)."""
-    from wiringup.data import CachedManifestDataset, ManifestDataset, train_transform
-    from wiringup.io import sha256_file
+    from wiringup.data.images import CachedManifestDataset, ManifestDataset, train_transform
+    from wiringup.core.io import sha256_file
     from wiringup.training import Recipe, epoch_label, set_determinism, train
 
     set_determinism(args.threads)
@@ -224,8 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
 
-    from wiringup.data import build_image_cache
-    from wiringup.manifests import make_manifest, read_manifest
+    from wiringup.data.images import build_image_cache
+    from wiringup.data.manifests import make_manifest, read_manifest
 
     root = Path(args.data_root) / args.imagenet
     device = args.device

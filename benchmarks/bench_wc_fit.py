@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Time the Weight Compression fit (``wiringup.weight_compression.fit_wc``) of a full-size CORnet-S.
+"""Time the Weight Compression fit (``wiringup.wc.compression.fit_wc``) of a full-size CORnet-S.
 
 No trained CORnet-S weights ship with the project, so the network to compress is either
 
@@ -26,8 +26,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from wiringup import gabor  # noqa: E402
-from wiringup import weight_compression as wcmod  # noqa: E402
+from wiringup.wc import gabor  # noqa: E402
+from wiringup.wc import compression as wcmod  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,11 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", help="also save the fitted distributions to this .npz")
     args = ap.parse_args(argv)
 
-    from wiringup.models import build_model
+    from wiringup.nets.registry import build_model
 
     t0 = time.perf_counter()
     if args.checkpoint:
-        from wiringup.checkpoints import load_model
+        from wiringup.nets.checkpoints import load_model
 
         model = load_model(args.checkpoint)[0]
         what = args.checkpoint

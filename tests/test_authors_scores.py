@@ -1,4 +1,4 @@
-"""The importer of the authors' Brain-Score databases (wiringup.authors_scores).
+"""The importer of the authors' Brain-Score databases (wiringup.tables.authors).
 
 Synthetic tables check the id grammar, duplicate/NULL handling and the explicit missing-benchmark policy;
 the real private database (``$WIRINGUP_DATA_ROOT/geiger2022/scores.sqlite``, default ``../shared/data``)
@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wiringup import authors_scores as A
-from wiringup.io import WiringupError
-from wiringup.results import TABLE_COLUMNS
+from wiringup.tables import authors as A
+from wiringup.core.io import WiringupError
+from wiringup.tables.scores import TABLE_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_ROOT = Path(os.environ.get("WIRINGUP_DATA_ROOT", REPO.parent / "shared" / "data"))

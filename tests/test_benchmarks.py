@@ -15,8 +15,8 @@ import torch
 from PIL import Image
 from torch import nn
 
-from wiringup.baselines import Pixels, layer_selection, score_with_layer_selection, selection_split
-from wiringup.benchmarks import (
+from wiringup.nets.pixels import Pixels, layer_selection, score_with_layer_selection, selection_split
+from wiringup.scoring.benchmarks import (
     NeuralData,
     load_assembly,
     load_benchmark,
@@ -24,8 +24,8 @@ from wiringup.benchmarks import (
     load_majajhong2015_slice,
     package_assembly,
 )
-from wiringup.io import WiringupError
-from wiringup.scoring import (
+from wiringup.core.io import WiringupError
+from wiringup.scoring.neural import (
     image_features,
     imagenet_top1,
     make_kfold_shuffles,
@@ -305,8 +305,8 @@ def test_score_neural_follows_the_benchmark_scheme():
 # -------------------------------------------------------------------------------------------- ImageNet
 
 def test_imagenet_top1_rigged_decoder(tmp_path):
-    from wiringup.manifests import make_manifest, read_manifest
-    from wiringup.models import build_model
+    from wiringup.data.manifests import make_manifest, read_manifest
+    from wiringup.nets.registry import build_model
 
     rng = np.random.default_rng(0)
     counts = {"n00000001": 3, "n00000002": 5}

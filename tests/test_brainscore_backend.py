@@ -1,4 +1,4 @@
-"""Tests for wiringup.brainscore_backend: the paper's Brain-Score benchmarks through brainscore-vision 2.x.
+"""Tests for wiringup.scoring.brainscore: the paper's Brain-Score benchmarks through brainscore-vision 2.x.
 
 Nothing here may reach the network: a module-wide guard fails any non-loopback connection or DNS lookup (and
 records it, in case brainscore swallows the error) and any pip call. The brainscore path is exercised end to
@@ -36,11 +36,11 @@ os.environ.pop("RESULTCACHING_S3_BUCKET", None)
 
 pytest.importorskip("brainscore_vision")
 
-from wiringup import brainscore_backend as bb  # noqa: E402
-from wiringup.benchmarks import NeuralData, load_cowley2023  # noqa: E402
-from wiringup.io import WiringupError  # noqa: E402
-from wiringup.models import REGION_LAYERS, build_model  # noqa: E402
-from wiringup.scoring import extract_features, preprocess_stimuli, score_neural  # noqa: E402
+from wiringup.scoring.neural import brainscore as bb  # noqa: E402
+from wiringup.scoring.benchmarks import NeuralData, load_cowley2023  # noqa: E402
+from wiringup.core.io import WiringupError  # noqa: E402
+from wiringup.nets.registry import REGION_LAYERS, build_model  # noqa: E402
+from wiringup.scoring.neural import extract_features, preprocess_stimuli, score_neural  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_ROOT = Path(os.environ.get("WIRINGUP_DATA_ROOT", REPO.parent / "shared" / "data"))

@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from wiringup.cornet_s import REGION_LAYERS
-from wiringup.io import WiringupError
-from wiringup.models import apply_trained_layers, build_model, count_parameters
+from wiringup.nets.cornet_s import REGION_LAYERS
+from wiringup.core.io import WiringupError
+from wiringup.nets.registry import apply_trained_layers, build_model, count_parameters
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests for wiringup.data: RGB loading of odd images, transforms, deterministic augmentation."""
+"""Tests for wiringup.data.images: RGB loading of odd images, transforms, deterministic augmentation."""
 from __future__ import annotations
 
 import io
@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader
 
-from wiringup.data import (
+from wiringup.data.images import (
     IMAGENET_MEAN,
     IMAGENET_STD,
     ManifestDataset,
@@ -21,8 +21,8 @@ from wiringup.data import (
     load_rgb,
     train_transform,
 )
-from wiringup.io import WiringupError
-from wiringup.manifests import make_manifest, read_manifest
+from wiringup.core.io import WiringupError
+from wiringup.data.manifests import make_manifest, read_manifest
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_ROOT = Path(os.environ.get("WIRINGUP_DATA_ROOT", REPO.parent / "shared" / "data")) / "imagenette80"

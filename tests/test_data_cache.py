@@ -8,8 +8,8 @@ from PIL import Image
 from torch.utils.data import DataLoader
 from torchvision import transforms as T
 
-from wiringup.checkpoints import read_checkpoint
-from wiringup.data import (
+from wiringup.nets.checkpoints import read_checkpoint
+from wiringup.data.images import (
     CachedManifestDataset,
     ImageCache,
     ManifestDataset,
@@ -19,9 +19,9 @@ from wiringup.data import (
     random_resized_crop_params,
     train_transform,
 )
-from wiringup.io import WiringupError
-from wiringup.manifests import make_manifest, read_manifest
-from wiringup.models import build_model
+from wiringup.core.io import WiringupError
+from wiringup.data.manifests import make_manifest, read_manifest
+from wiringup.nets.registry import build_model
 from wiringup.training import Recipe, _Interrupted, epoch_label, train
 
 

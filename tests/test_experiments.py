@@ -1,4 +1,4 @@
-"""The experiment plan (wiringup.experiments): schedules, scored models, bad input, and the DAG it makes."""
+"""The experiment plan (wiringup.plan.experiments): schedules, scored models, bad input, and the DAG it makes."""
 import copy
 import shutil
 import subprocess
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from wiringup import experiments as E
-from wiringup.io import WiringupError
+from wiringup.plan import experiments as E
+from wiringup.core.io import WiringupError
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))

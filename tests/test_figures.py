@@ -1,4 +1,4 @@
-"""Paper figures from tidy score tables (wiringup.figures): this run's, the authors', both overlaid.
+"""Paper figures from tidy score tables (wiringup.report.figures): this run's, the authors', both overlaid.
 
 A synthetic score table of "this run" with a known design checks the number of points every panel draws
 (counted from the matplotlib artists' data, not from file sizes), the missing-score policy and the
@@ -14,11 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wiringup import authors_scores as A
-from wiringup.figures import TABLE_FIGURES, model_table
-from wiringup.figures import data as D
-from wiringup.figures.common import data_lines, n_points
-from wiringup.results import TABLE_COLUMNS
+from wiringup.tables import authors as A
+from wiringup.report.figures import TABLE_FIGURES, model_table
+from wiringup.report.figures import data as D
+from wiringup.report.figures.common import data_lines, n_points
+from wiringup.tables.scores import TABLE_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_ROOT = Path(os.environ.get("WIRINGUP_DATA_ROOT", REPO.parent / "shared" / "data"))

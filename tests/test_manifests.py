@@ -1,4 +1,4 @@
-"""Tests for wiringup.manifests: scanning ImageNet-layout folders, subsets, manifest files, image checks."""
+"""Tests for wiringup.data.manifests: scanning ImageNet-layout folders, subsets, manifest files, image checks."""
 from __future__ import annotations
 
 import os
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from wiringup import manifests as M
-from wiringup.io import WiringupError
-from wiringup.manifests import (
+from wiringup.data.images import manifests as M
+from wiringup.core.io import WiringupError
+from wiringup.data.manifests import (
     list_classes,
     make_manifest,
     read_manifest,

@@ -72,7 +72,7 @@ def test_profile_uses_documented_plugin_keys_only():
 
 
 def test_paper_plan_job_counts(paper_plan):
-    from wiringup.experiments import train_schedules, trained_runs
+    from wiringup.plan.experiments import train_schedules, trained_runs
 
     jobs, cfg = paper_plan
     counts: dict[str, int] = {}

@@ -24,11 +24,11 @@ import torch
 import yaml
 from snakemake.iocontainers import Namedlist
 
-from wiringup import pipeline
-from wiringup import provenance as P
-from wiringup.checkpoints import FORMAT, VERSION, load_model, read_checkpoint, read_model_config, save_checkpoint
-from wiringup.io import WiringupError, atomic_path, write_json
-from wiringup.models import build_model
+from wiringup.runtime import memory, pipeline
+from wiringup.core import provenance as P
+from wiringup.nets.checkpoints import FORMAT, VERSION, load_model, read_checkpoint, read_model_config, save_checkpoint
+from wiringup.core.io import WiringupError, atomic_path, write_json
+from wiringup.nets.registry import build_model
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = {"arch": "cornet_s", "width": 0.0625, "num_classes": 4}
@@ -89,7 +89,7 @@ def test_an_interrupted_write_never_leaves_the_final_name(tmp_path: Path):
     """SIGKILL a process in the middle of an atomic write: the final name never appears, half-written."""
     target = tmp_path / "out" / "big.bin"
     code = ("import sys, time; sys.path.insert(0, %r)\n"
-            "from wiringup.io import atomic_path\n"
+            "from wiringup.core.io import atomic_path\n"
             "with atomic_path(%r) as tmp:\n"
             "    with open(tmp, 'wb') as f:\n"
             "        for _ in range(1000):\n"
@@ -177,7 +177,7 @@ def _write_target(call: ast.Call) -> ast.AST | None:
 def test_library_writes_go_through_atomic_path():
     files = sorted((REPO / "src" / "wiringup").rglob("*.py")) + sorted((REPO / "workflow" / "scripts").glob("*.py"))
     bad = [b for p in files for b in _non_atomic_writes(p)]
-    assert not bad, ("write these through wiringup.io.atomic_path (or write_json), so a killed job never leaves a "
+    assert not bad, ("write these through wiringup.core.io.atomic_path (or write_json), so a killed job never leaves a "
                      "truncated file under the final name:\n" + "\n".join(bad))
 
 
@@ -238,7 +238,7 @@ def test_damaged_resume_state_is_discarded_and_training_restarts(tmp_path: Path,
 def _assembly(tmp_path: Path, responses: np.ndarray) -> Path:
     from PIL import Image
 
-    from wiringup.benchmarks import NeuralData, package_assembly
+    from wiringup.scoring.benchmarks import NeuralData, package_assembly
 
     n = responses.shape[1]
     images = [Image.new("RGB", (8, 8), (i, 2 * i, 3)) for i in range(n)]
@@ -249,7 +249,7 @@ def _assembly(tmp_path: Path, responses: np.ndarray) -> Path:
 def test_packaged_assembly_with_nan_or_inf_is_refused(tmp_path: Path):
     import netCDF4
 
-    from wiringup.benchmarks import load_assembly
+    from wiringup.scoring.benchmarks import load_assembly
 
     rng = np.random.default_rng(0)
     responses = rng.standard_normal((3, 12, 2))
@@ -298,9 +298,9 @@ def test_mistyped_config_keys_are_named(overrides: dict, key: str):
 
 
 def test_wc_distributions_of_another_architecture_are_refused():
-    """Existing behaviour of wiringup.weight_compression (owned by the WC work): sampling refuses distributions
+    """Existing behaviour of wiringup.wc.compression (owned by the WC work): sampling refuses distributions
     made for another architecture, and a set that lacks a layer names that layer."""
-    from wiringup import weight_compression as W
+    from wiringup.wc import compression as W
 
     other = W.WCDistributions(arch="resnet50", width=1.0, layers={}, batchnorm={})
     with pytest.raises(WiringupError, match="made for 'resnet50', cannot sample 'cornet_s'"):
@@ -315,8 +315,8 @@ def test_many_classes_few_images_each(tmp_path: Path):
     model; 61 images (more than exist) are refused naming the folder."""
     from PIL import Image
 
-    from wiringup.data import ManifestDataset, train_transform
-    from wiringup.manifests import make_manifest, read_manifest
+    from wiringup.data.images import ManifestDataset, train_transform
+    from wiringup.data.manifests import make_manifest, read_manifest
     from wiringup.training import Recipe, train
 
     root = tmp_path / "data"
@@ -378,7 +378,7 @@ MEASURED_TRAIN = [
 def test_training_memory_estimate_is_a_close_lower_bound(tmp_path: Path, model, size, batch, measured):
     ck = _header_only_checkpoint(tmp_path / "birth.pt", model)
     job = _job(tmp_path, inputs={"birth": ck}, params={"recipe": {"batch_size": batch}, "input_size": size})
-    est = pipeline.estimate_memory(job, device="cpu")
+    est = memory.estimate_memory(job, device="cpu")
     assert 0.7 * measured < est["host_mb"] <= measured, est
 
 
@@ -387,32 +387,32 @@ def test_a_job_that_would_exceed_its_mem_mb_stops_before_it_starts(tmp_path: Pat
     params = {"recipe": {"batch_size": 256}, "input_size": 224}
     job = _job(tmp_path, inputs={"birth": ck}, outputs={"m": tmp_path / "e.pt"}, params=params,
                resources={"mem_mb": 4000})
-    est = pipeline.estimate_memory(job, device="cpu")
+    est = memory.estimate_memory(job, device="cpu")
     assert est["host_mb"] > 20_000  # the paper's batch of 256 at 224 px does not fit a 4 GB CPU job
     with pytest.raises(WiringupError) as exc:
-        pipeline.check_memory(job, device="cpu")
+        memory.check_memory(job, device="cpu")
     msg = str(exc.value)
     assert "mem_mb=4,000" in msg and "--set-resources train:mem_mb=" in msg and "batch of 256" in msg
     called = []
     with pytest.raises(SystemExit):  # through pipeline.run: main never starts
         pipeline.run(job, lambda smk: called.append(1))
     assert not called and "mem_mb=4,000" in (tmp_path / "logs" / "train.log").read_text()
-    monkeypatch.setenv(pipeline.MEMORY_CHECK_ENV, "warn")
-    assert pipeline.check_memory(job, device="cpu")["host_mb"] == est["host_mb"]
-    monkeypatch.setenv(pipeline.MEMORY_CHECK_ENV, "off")
-    assert pipeline.check_memory(job, device="cpu") is None
-    monkeypatch.delenv(pipeline.MEMORY_CHECK_ENV)
+    monkeypatch.setenv(memory.MEMORY_CHECK_ENV, "warn")
+    assert memory.check_memory(job, device="cpu")["host_mb"] == est["host_mb"]
+    monkeypatch.setenv(memory.MEMORY_CHECK_ENV, "off")
+    assert memory.check_memory(job, device="cpu") is None
+    monkeypatch.delenv(memory.MEMORY_CHECK_ENV)
     # on a GPU the activations count against the device, not against mem_mb
-    gpu = pipeline.estimate_memory(job, device="cuda")
+    gpu = memory.estimate_memory(job, device="cuda")
     assert gpu["device_mb"] > 20_000 and gpu["host_mb"] < 4000
     # enough memory declared, or none: no complaint; a job without a checkpoint input is not estimated
     job.resources = Namedlist(fromdict={"mem_mb": 40_000})
-    assert pipeline.check_memory(job, device="cpu") is not None
-    assert pipeline.estimate_memory(_job(tmp_path, params={"recipe": {}})) is None
+    assert memory.check_memory(job, device="cpu") is not None
+    assert memory.estimate_memory(_job(tmp_path, params={"recipe": {}})) is None
     # a model the estimate cannot build never stops a job: main() reports what is wrong with it
     odd = _header_only_checkpoint(tmp_path / "odd.pt", {"arch": "alexnet"})
     job.input = Namedlist(fromdict={"birth": str(odd)})
-    assert pipeline.check_memory(job, device="cpu") is None
+    assert memory.check_memory(job, device="cpu") is None
 
 
 # measured peaks (max_rss, MB) of the embedded default's scoring jobs on its 3 neural benchmarks + top-1
@@ -437,7 +437,7 @@ def test_scoring_memory_estimate_is_a_lower_bound(tmp_path: Path, monkeypatch, m
     ck = _header_only_checkpoint(tmp_path / "m.pt", model)
     job = _job(tmp_path, rule="score", inputs={"model": ck},
                params={"jobs": jobs, "input_size": size, "scoring": {"batch_size": 64}})
-    est = pipeline.estimate_memory(job, device="cpu")
+    est = memory.estimate_memory(job, device="cpu")
     assert 0.5 * measured < est["host_mb"] <= measured, est
 
 
@@ -448,11 +448,11 @@ def test_scoring_memory_estimate_counts_features_of_every_stimulus(tmp_path: Pat
     jobs = {"Syn.IT-pls": {"benchmark": {"id": "Syn.IT-pls", "region": "IT", "type": "assembly"}, "assembly": str(nc)}}
     job = _job(tmp_path, rule="score", inputs={"model": ck}, params={"jobs": jobs, "input_size": 32,
                                                                       "scoring": {"batch_size": 64}})
-    est = pipeline.estimate_memory(job, device="cpu")
-    prof = pipeline.model_profile(TINY, 32, ["IT.output-t0"])
+    est = memory.estimate_memory(job, device="cpu")
+    prof = memory.model_profile(TINY, 32, ["IT.output-t0"])
     assert prof["features"]["IT.output-t0"] == 32 * 1 * 1  # 512/16 channels, 32 px -> 1x1 at IT
-    assert est["host_parts"]["runtime"] == pipeline.SCORE_BASE_MB and est["host_mb"] > pipeline.SCORE_BASE_MB
-    assert pipeline.model_profile({"arch": "pixels"}, 32, ["pixels"])["features"]["pixels"] == 256 * 256 * 3
+    assert est["host_parts"]["runtime"] == memory.SCORE_BASE_MB and est["host_mb"] > memory.SCORE_BASE_MB
+    assert memory.model_profile({"arch": "pixels"}, 32, ["pixels"])["features"]["pixels"] == 256 * 256 * 3
 
 
 # ------------------------------------------------------------------------------------------------ provenance

@@ -1,4 +1,4 @@
-"""Reproducibility scorecard (wiringup.scorecard): the paper's claims vs the authors' raw scores vs this run."""
+"""Reproducibility scorecard (wiringup.report.scorecard): the paper's claims vs the authors' raw scores vs this run."""
 from __future__ import annotations
 
 import os
@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from test_figures import RECIPE, run_table
-from wiringup import authors_scores as A
-from wiringup import scorecard as S
+from wiringup.tables import authors as A
+from wiringup.report import scorecard as S
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_ROOT = Path(os.environ.get("WIRINGUP_DATA_ROOT", REPO.parent / "shared" / "data"))
@@ -30,7 +30,7 @@ def test_verdict_rules():
 def test_exact_permutation_matches_the_statistics_module():
     import numpy as np
 
-    from wiringup.statistics import compare
+    from wiringup.tables.statistics import compare
 
     rng = np.random.default_rng(3)
     for na, nb in ((5, 6), (4, 4), (3, 7)):
@@ -96,7 +96,7 @@ def test_scorecard_this_run_column(card):
 def test_scorecard_transfer_rows_use_this_runs_wc_ct_and_standard_models(authors_private):
     from test_figures import _model
 
-    from wiringup.figures import data as D
+    from wiringup.report.figures import data as D
 
     rows = []
     for arch in ("resnet50", "mobilenet_v1"):

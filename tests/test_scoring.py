@@ -1,4 +1,4 @@
-"""Tests for wiringup.benchmarks and wiringup.scoring.
+"""Tests for wiringup.scoring.benchmarks and wiringup.scoring.neural.
 
 The metric and ceiling are checked three ways: against answers known in closed form on synthetic data, against
 brainscore-vision's own ``load_metric('pls')`` / ``load_ceiling('internal_consistency')`` (run offline), and on
@@ -22,9 +22,9 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 from torch import nn  # noqa: E402
 
-from wiringup.benchmarks import BENCHMARK_TYPES, NeuralData, load_benchmark, load_cowley2023  # noqa: E402
-from wiringup.io import WiringupError  # noqa: E402
-from wiringup.scoring import (  # noqa: E402
+from wiringup.scoring.benchmarks import BENCHMARK_TYPES, NeuralData, load_benchmark, load_cowley2023  # noqa: E402
+from wiringup.core.io import WiringupError  # noqa: E402
+from wiringup.scoring.neural import (  # noqa: E402
     extract_features,
     pls_crossval,
     preprocess_stimuli,

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from wiringup.io import WiringupError
-from wiringup.statistics import compare, compare_table
+from wiringup.core.io import WiringupError
+from wiringup.tables.statistics import compare, compare_table
 
 
 def test_compare_detects_a_real_difference_and_not_a_null_one():

@@ -3,9 +3,9 @@ import math
 import pytest
 import torch
 
-from wiringup.checkpoints import load_model, read_checkpoint
-from wiringup.io import WiringupError
-from wiringup.models import build_model
+from wiringup.nets.checkpoints import load_model, read_checkpoint
+from wiringup.core.io import WiringupError
+from wiringup.nets.registry import build_model
 from wiringup.training import Recipe, _Interrupted, checkpoint_step, epoch_label, train
 
 MODEL = {"arch": "cornet_s", "width": 0.0625, "num_classes": 4}

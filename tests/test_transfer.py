@@ -1,4 +1,4 @@
-"""Transfer of WC + CT to ResNet-50 and MobileNet v1 (wiringup.transfer, paper Sec. 7, Fig. 5)."""
+"""Transfer of WC + CT to ResNet-50 and MobileNet v1 (wiringup.wc.transfer, paper Sec. 7, Fig. 5)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,11 +8,11 @@ import torch
 import yaml
 from torch import nn
 
-from wiringup import experiments as E
-from wiringup import transfer as T
-from wiringup.io import WiringupError
-from wiringup.models import REGION_LAYERS, build_model
-from wiringup.weight_compression import GaborGMMLayer, KMeansLayer, conv_layers, import_authors
+from wiringup.plan import experiments as E
+from wiringup.wc import transfer as T
+from wiringup.core.io import WiringupError
+from wiringup.nets.registry import REGION_LAYERS, build_model
+from wiringup.wc.compression import GaborGMMLayer, KMeansLayer, conv_layers, import_authors
 
 REPO_CONFIG = T.__file__.replace("src/wiringup/transfer.py", "config/config.yaml")
 
@@ -104,7 +104,7 @@ def test_pretrained_is_refused(arch):
 @pytest.mark.parametrize("arch", T.TRANSFER_ARCHS)
 @pytest.mark.parametrize("width", [1.0, 0.25])
 def test_mapping_covers_every_conv_and_bn(arch, width):
-    from wiringup.models import ARCHITECTURES
+    from wiringup.nets.registry import ARCHITECTURES
 
     model = T._meta_model(arch, width)
 
@@ -139,7 +139,7 @@ def test_mapping_spot_checks_from_the_facts():
 
 @pytest.mark.parametrize("arch", T.TRANSFER_ARCHS)
 def test_region_layers_resolve_at_cornet_strides(arch):
-    from wiringup.scoring import extract_features
+    from wiringup.scoring.neural import extract_features
 
     model = build_model(arch, seed=0, width=0.25, num_classes=10).eval()
     x = torch.randn(3, 3, 64, 64)
@@ -258,8 +258,8 @@ def test_sampling_refuses_bad_input(wc):
 
 def test_checkpoint_round_trip_and_ct_training(wc, tmp_path):
     """A sampled model survives the checkpoint format; one CT step changes only the CT parameters."""
-    from wiringup.checkpoints import load_model, save_checkpoint
-    from wiringup.models import apply_trained_layers
+    from wiringup.nets.checkpoints import load_model, save_checkpoint
+    from wiringup.nets.registry import apply_trained_layers
 
     cfg = {"arch": "mobilenet_v1", "width": 0.25, "num_classes": 10}
     model = T.sample_transfer_model(wc, "mobilenet_v1", 1, width=0.25, num_classes=10)
@@ -299,7 +299,7 @@ def _run_rows(arch: str, width: float) -> pd.DataFrame:
 
 
 def test_fig5_on_this_runs_table(tmp_path):
-    from wiringup.figures.fig5 import plot_fig5
+    from wiringup.report.figures.fig5 import plot_fig5
 
     table = pd.concat([_run_rows("resnet50", 0.25), _run_rows("mobilenet_v1", 0.5)], ignore_index=True)
     out = tmp_path / "fig5.png"
@@ -320,8 +320,8 @@ def test_fig5_on_this_runs_table(tmp_path):
 
 def test_fig5_on_the_authors_table(data_root, tmp_path):
     """The authors' Fig. 5A numbers (AUTHORS_CODE_FACTS.md §7.4): ResNet-50 91.1 %, MobileNet 78.5 %."""
-    from wiringup import authors_scores as A
-    from wiringup.figures.fig5 import plot_fig5
+    from wiringup.tables import authors as A
+    from wiringup.report.figures.fig5 import plot_fig5
 
     table = A.tidy(A.read_raw(data_root / "geiger2022" / "scores.sqlite"), "private")
     r = plot_fig5(table, [str(tmp_path / "fig5.png")])
@@ -338,8 +338,8 @@ def test_fig5_on_the_authors_table(data_root, tmp_path):
 # ------------------------------------------------------------------------------------------------ layer selection
 @pytest.mark.parametrize("arch", ["cornet_s", "resnet50", "mobilenet_v1"])
 def test_candidate_layers_exist_and_include_the_fixed_ones(arch):
-    from wiringup.models import CANDIDATE_LAYERS
-    from wiringup.scoring import extract_features
+    from wiringup.nets.registry import CANDIDATE_LAYERS
+    from wiringup.scoring.neural import extract_features
 
     model = build_model(arch, seed=0, width=0.125, num_classes=10).eval()
     x = torch.randn(2, 3, 32, 32)
@@ -359,10 +359,10 @@ def test_candidate_layers_exist_and_include_the_fixed_ones(arch):
 def test_score_checkpoint_selects_layers_for_listed_archs_only(data_root, tmp_path):
     """scoring.layer_selection.archs switches an architecture from its fixed layer to a selected one, reported on
     the held-out stimuli; other architectures keep their fixed layer; the brainscore backend refuses it."""
-    from wiringup.checkpoints import save_checkpoint
-    from wiringup.io import read_json
-    from wiringup.models import CANDIDATE_LAYERS
-    from wiringup.results import score_checkpoint
+    from wiringup.nets.checkpoints import save_checkpoint
+    from wiringup.core.io import read_json
+    from wiringup.nets.registry import CANDIDATE_LAYERS
+    from wiringup.scoring.jobs import score_checkpoint
 
     bench = {"id": "MajajHong2015slice.V4-pls", "type": "majajhong2015_slice", "path": "majajhong2015_slice",
              "region": "V4"}

@@ -6,9 +6,9 @@ import pytest
 import torch
 import yaml
 
-from wiringup import experiments as E
-from wiringup.io import WiringupError
-from wiringup.models import apply_trained_layers, build_model, main, parameter_counts, trained_set_counts
+from wiringup.plan import experiments as E
+from wiringup.core.io import WiringupError
+from wiringup.nets.registry import apply_trained_layers, build_model, main, parameter_counts, trained_set_counts
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
@@ -33,7 +33,7 @@ def counts():
 
 
 def test_config_defines_exactly_the_vocabulary_of_the_score_table():
-    from wiringup.authors_scores import KNOWN_CONFIGS
+    from wiringup.tables.authors import KNOWN_CONFIGS
 
     authors = {t for _, t, _ in KNOWN_CONFIGS.values() if t is not None}
     assert set(SETS) == set(CONV_WEIGHTS) and set(CONV_WEIGHTS) <= authors | {"all"}

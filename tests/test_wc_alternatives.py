@@ -7,10 +7,10 @@ import pytest
 import torch
 from torch import nn
 
-from wiringup import gabor
-from wiringup import weight_compression as W
-from wiringup.io import WiringupError
-from wiringup.models import build_model
+from wiringup.wc import gabor
+from wiringup.wc import compression as W
+from wiringup.core.io import WiringupError
+from wiringup.nets.registry import build_model
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +144,7 @@ def test_alternative_files_round_trip_and_sampling_is_deterministic(tmp_path, sm
 
 
 def test_alternatives_need_the_wc_file_of_the_same_checkpoint(tmp_path, small):
-    from wiringup.checkpoints import save_checkpoint
+    from wiringup.nets.checkpoints import save_checkpoint
 
     model, wc, _ = small
     ck = tmp_path / "a.pt"
@@ -180,7 +180,7 @@ def test_bad_input_is_refused_naming_layer_or_file(tmp_path, small):
     with pytest.raises(WiringupError, match="weight_gmm_components.*V9.conv2"):
         W.fit_alternative(tiny, "mixture_gaussian", weight_gmm_components={"V9.conv2": 2})
     # another architecture's checkpoint
-    from wiringup.checkpoints import save_checkpoint
+    from wiringup.nets.checkpoints import save_checkpoint
 
     pixels = tmp_path / "pixels.pt"
     save_checkpoint(pixels, build_model("pixels"), {"arch": "pixels"}, {})

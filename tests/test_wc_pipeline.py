@@ -1,4 +1,4 @@
-"""The WC part of the DAG: the config plan (wiringup.wc_plan), the at-birth statistics (wiringup.wc_stats) and
+"""The WC part of the DAG: the config plan (wiringup.plan.wc), the at-birth statistics (wiringup.tables.wc_stats) and
 Fig. 2B, 2C and 7 on this run's tables and on the authors' tidy table."""
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from wiringup import wc_plan as P
-from wiringup import wc_stats as S
-from wiringup.io import WiringupError
-from wiringup.results import TABLE_COLUMNS
+from wiringup.plan import wc as P
+from wiringup.tables import wc_stats as S
+from wiringup.core.io import WiringupError
+from wiringup.tables.scores import TABLE_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 BENCHES = {"Cowley2023.210325.V4-pls": "V4", "MajajHong2015slice.V4-pls": "V4", "MajajHong2015slice.IT-pls": "IT",
@@ -146,7 +146,7 @@ def test_statistics_refuse_missing_seeds_and_scores():
 
 # --------------------------------------------------------------------------------------------------- figures
 def test_fig2c_draws_this_run_with_the_stats_table(tmp_path):
-    from wiringup.figures.fig2 import plot_fig2c
+    from wiringup.report.figures.fig2 import plot_fig2c
 
     table = _table()
     rows = S.compare_groups(table, comparison="wc_vs_kn_at_birth", init_a="wc", seeds_a=[0, 1, 2], init_b="kn",
@@ -171,7 +171,7 @@ def test_fig2c_draws_this_run_with_the_stats_table(tmp_path):
 
 
 def test_fig7_draws_what_exists_and_names_the_rest():
-    from wiringup.figures.fig7 import plot_fig7
+    from wiringup.report.figures.fig7 import plot_fig7
 
     table = _table()
     ct = table[table["model_id"] == "init/wc/seed0"].assign(model_id="wc_ct/n500_seed0/epoch_01", init="wc_ct",
@@ -185,9 +185,9 @@ def test_fig7_draws_what_exists_and_names_the_rest():
 
 
 def test_fig2b_from_a_fit_and_from_the_authors_files(tmp_path, data_root):
-    from wiringup import weight_compression as W
-    from wiringup.figures.fig2 import plot_fig2b
-    from wiringup.models import build_model
+    from wiringup.wc import compression as W
+    from wiringup.report.figures.fig2 import plot_fig2b
+    from wiringup.nets.registry import build_model
 
     wc = W.fit_wc(build_model("cornet_s", seed=0, width=0.0625, num_classes=2), k_range=(2, 4),
                   gabor_components=1, gabor_niter=0)
@@ -209,7 +209,7 @@ def test_fig2b_from_a_fit_and_from_the_authors_files(tmp_path, data_root):
 
 @pytest.fixture(scope="module")
 def authors_table(data_root):
-    from wiringup import authors_scores as A
+    from wiringup.tables import authors as A
 
     db = data_root / "geiger2022" / "scores.sqlite"
     if not db.is_file():
@@ -219,7 +219,7 @@ def authors_table(data_root):
 
 def test_fig2c_on_the_authors_table_reproduces_the_paper(authors_table):
     """Paper Sec. 4: WC 54 ± 1.5 % vs KN 43 ± 1.7 % of the trained model at birth (n = 10), p < 1e-5."""
-    from wiringup.figures.fig2 import plot_fig2c
+    from wiringup.report.figures.fig2 import plot_fig2c
 
     res = plot_fig2c(authors_table, [])
     rel = res.data["authors:relative"].set_index("group")
@@ -231,7 +231,7 @@ def test_fig2c_on_the_authors_table_reproduces_the_paper(authors_table):
 
 def test_fig7_on_the_authors_table(authors_table):
     """App. B.3: WC and Mixture Gaussian close; no Gabor prior 13 pp below Kernel normal at birth, 9 after CT."""
-    from wiringup.figures.fig7 import plot_fig7
+    from wiringup.report.figures.fig7 import plot_fig7
 
     res = plot_fig7(authors_table, [])
     bars = res.data["bars"].set_index(["method", "what"])["mean"]

@@ -10,10 +10,10 @@ import pytest
 import torch
 from torch import nn
 
-from wiringup import gabor
-from wiringup import weight_compression as W
-from wiringup.io import WiringupError
-from wiringup.models import build_model, count_parameters
+from wiringup.wc import gabor
+from wiringup.wc import compression as W
+from wiringup.core.io import WiringupError
+from wiringup.nets.registry import build_model, count_parameters
 
 
 # ------------------------------------------------------------------------------------------------ fixtures
@@ -386,7 +386,7 @@ def test_corrupt_and_foreign_files_are_refused(tmp_path, small_fit):
 
 
 def test_other_architectures_are_refused(tmp_path):
-    from wiringup.checkpoints import save_checkpoint
+    from wiringup.nets.checkpoints import save_checkpoint
 
     net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.Conv2d(8, 8, 1))
     with pytest.raises(WiringupError, match="not a cornet_s network"):

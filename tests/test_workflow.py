@@ -232,7 +232,7 @@ def test_training_killed_with_sigkill_resumes_to_identical_weights(workdir: Path
 # Issue 8: the same config and seed give bit-identical results on CPU. The first run is the module's tiny DAG; the
 # default suite reruns the part of the DAG behind one trained model (manifests, the model at birth, one training
 # run, that model's scores on every benchmark; about a minute); the slow test reruns the whole DAG and compares
-# every result file. Digests ignore timing and provenance (wiringup.provenance.content_digest).
+# every result file. Digests ignore timing and provenance (wiringup.core.provenance.content_digest).
 DETERMINISM_TARGETS = [
     "results/manifests/train_n32.tsv", "results/manifests/val.tsv", "results/models/init/kn/seed0.pt",
     "results/models/standard/n32_seed0/epoch_01.pt",
@@ -243,7 +243,7 @@ TIMING_RESULTS = ("tables/training_time", "figures/training_time", "tables/prove
 
 
 def _same_results(a: Path, b: Path, files: list[str] | None = None) -> tuple[int, list[str]]:
-    from wiringup.provenance import content_digest, digest_tree
+    from wiringup.core.provenance import content_digest, digest_tree
 
     if files is None:
         da, db = digest_tree(a / "results"), digest_tree(b / "results")

@@ -30,7 +30,7 @@ approximate and the exact step and images seen are recorded). If a plateau run c
 epoch, that checkpoint holds the converged weights and says so (``meta.converged_at_epoch``).
 
 Determinism and resume: the sample order of epoch e is a permutation seeded by (seed, e), and each sample's
-augmentation is seeded by (seed, e, index) (:class:`wiringup.data.ManifestDataset`). There is no other
+augmentation is seeded by (seed, e, index) (:class:`wiringup.data.images.ManifestDataset`). There is no other
 randomness, so a run resumed from its last resume state (model, optimizer, scheduler, step) ends with exactly
 the weights of an uninterrupted run. Resume state lives in ``resume_dir``, outside the declared outputs
 (Snakemake deletes those of a failed job); checkpoints already written are hard-linked there and restored.
@@ -52,10 +52,10 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from .checkpoints import save_checkpoint
-from .data import epoch_order
-from .io import WiringupError, atomic_path, read_json, write_json
-from .models import count_parameters, rules_for_arch, trained_set_counts
+from wiringup.nets.checkpoints import save_checkpoint
+from wiringup.data.images import epoch_order
+from wiringup.core.io import WiringupError, atomic_path, read_json, write_json
+from wiringup.nets.registry import count_parameters, rules_for_arch, trained_set_counts
 
 METRIC_FIELDS = ["step", "epoch", "lr", "loss", "top1", "images_seen", "seconds"]
 

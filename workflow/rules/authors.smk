@@ -1,6 +1,6 @@
 # The authors' published raw scores as a data source (paper figures from their own numbers, the scorecard).
 # Their SQLite databases (config `authors.databases`, relative to data_root) become tidy tables with the
-# columns of this run's score table (wiringup.authors_scores): results/tables/authors_<db>.csv, and the
+# columns of this run's score table (wiringup.tables.authors): results/tables/authors_<db>.csv, and the
 # per-model brain predictivity under the visible missing-score policy `authors.missing`.
 import os
 

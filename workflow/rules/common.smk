@@ -51,7 +51,7 @@ def model_slice():
 
 def recipe(variant):
     """Training recipe of a variant: the top-level `training` keys with the variant's overrides and its
-    trained-layer rules (wiringup.experiments.recipe)."""
+    trained-layer rules (wiringup.plan.experiments.recipe)."""
     return EXPERIMENTS.recipe(config, variant)
 
 
@@ -133,9 +133,9 @@ def score_jobs(benchmark_ids):
 
 
 def score_input_size(wildcards):
-    """Input size a model is scored at (wiringup.wc_plan.score_input_size: an init's model.input_size, e.g. the
+    """Input size a model is scored at (wiringup.plan.wc.score_input_size: an init's model.input_size, e.g. the
     full-size models of experiment (b) at 224 px, else model.input_size)."""
-    from wiringup.wc_plan import score_input_size as _size
+    from wiringup.plan.wc import score_input_size as _size
 
     return _size(config, wildcards.get("model", ""))
 
@@ -147,12 +147,12 @@ def scoring_slice():
 
 # ---------------------------------------------------------------------------------------------------------------
 # Experiments of Sec. 5-6 (helper "experiments"): trained-layer sets, variants, training schedules, scored models.
-# The plan itself is wiringup.experiments (torch-free, unit-tested); bad variants/sets/experiments stop here.
+# The plan itself is wiringup.plan.experiments (torch-free, unit-tested); bad variants/sets/experiments stop here.
 import os
 import sys
 
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
-from wiringup import experiments as EXPERIMENTS
+from wiringup.plan import experiments as EXPERIMENTS
 
 EXPERIMENTS.check_config(config)
 # name -> {variants, epochs, labels}, one training rule each, made in models.smk (one per checkpoint schedule)
@@ -171,9 +171,9 @@ def training_summaries(wildcards=None):
 
 # ---------------------------------------------------------------------------------------------------------------
 # Weight compression (helper "wc"; paper Sec. 4, Fig. 2, 7): WC fits, at-birth inits, WC-vs-KN statistics. The
-# plan is wiringup.wc_plan (torch-free, unit-tested); bad `weight_compression` keys stop here. Rules: wc.smk,
+# plan is wiringup.plan.wc (torch-free, unit-tested); bad `weight_compression` keys stop here. Rules: wc.smk,
 # models.smk (init_model).
-from wiringup import wc_plan as WC_PLAN
+from wiringup.plan import wc as WC_PLAN
 
 WC_FITS = WC_PLAN.fits(config)
 WC_INITS = WC_PLAN.inits(config)

@@ -3,7 +3,7 @@
 
 # A model at birth: `kn` (Kaiming Normal) or an init of weight_compression.inits (sampled from a WC file, or KN
 # with its own model config, e.g. full width); `model` carries the init's model config and, for sampled inits,
-# how it is sampled (wiringup.wc_plan.init_model_config; for kn exactly model_slice()).
+# how it is sampled (wiringup.plan.wc.init_model_config; for kn exactly model_slice()).
 rule init_model:
     input:
         unpack(init_inputs),
@@ -34,7 +34,7 @@ rule baseline_model:
         "../scripts/init_model.py"
 
 
-# Training: one rule per checkpoint schedule (wiringup.experiments.train_schedules). `train` runs the variant of
+# Training: one rule per checkpoint schedule (wiringup.plan.experiments.train_schedules). `train` runs the variant of
 # the supervised-updates grid (and every variant with the same checkpoint epochs); `train_<experiment>` runs the
 # variants whose checkpoint epochs differ. Same script, same paths; frozen layers come from the variant's
 # trained-layer set (the optimizer sees only trainable parameters).

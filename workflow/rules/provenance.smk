@@ -1,5 +1,5 @@
 # Provenance summary (issue 8): one row per artifact behind the default targets, found by following the provenance
-# records' inputs (wiringup.provenance.lineage); shown in `snakemake --report` under "Provenance".
+# records' inputs (wiringup.core.provenance.lineage); shown in `snakemake --report` under "Provenance".
 
 
 rule provenance:

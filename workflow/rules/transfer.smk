@@ -1,4 +1,4 @@
-# Transfer of WC+CT to ResNet-50 and MobileNet v1 (paper Sec. 7, App. D, Fig. 5; wiringup.transfer).
+# Transfer of WC+CT to ResNet-50 and MobileNet v1 (paper Sec. 7, App. D, Fig. 5; wiringup.wc.transfer).
 #   transfer_init        results/models/init/<arch>_{kn,wc}/seed{S}.pt: KN (default init) or WC sampled through the
 #                        paper's layer mapping from results/wc/<transfer.wc>/distributions.npz (rule fit_wc for this
 #                        run's own fit, import_wc for the authors' files); ruleorder over init_model

@@ -1,4 +1,4 @@
-# Weight compression (paper Sec. 4, App. B; Fig. 2, 7). README "Weight compression"; wiringup.weight_compression.
+# Weight compression (paper Sec. 4, App. B; Fig. 2, 7). README "Weight compression"; wiringup.wc.compression.
 #   fit_wc               a trained checkpoint -> results/wc/<fit>/distributions.npz (+ .json summary, .csv per layer)
 #   fit_wc_alternative   the same checkpoint -> a Fig. 7 alternative results/wc/<fit>/<method>.npz (V1.conv2's
 #                        Gabor fits: rule wc_second_layer_gabor, results/wc/<fit>/second_layer_gabor.npy)

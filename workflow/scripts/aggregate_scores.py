@@ -1,8 +1,8 @@
 """Rule aggregate_scores: every score JSON -> the tidy score table and the brain-predictivity table."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
-from wiringup import pipeline
-from wiringup.io import atomic_path
-from wiringup.results import brain_predictivity, write_score_table
+from wiringup.runtime import pipeline
+from wiringup.core.io import atomic_path
+from wiringup.tables.scores import brain_predictivity, write_score_table
 
 
 def main(smk):

@@ -1,7 +1,7 @@
 """Rule authors_import: the authors' score database → tidy table + brain-predictivity table."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
-from wiringup import authors_scores as A
-from wiringup import pipeline
+from wiringup.tables import authors as A
+from wiringup.runtime import pipeline
 
 
 def main(smk):

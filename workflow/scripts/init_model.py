@@ -1,10 +1,11 @@
 """Rules init_model (a model at birth, epoch 0, seeded: Kaiming Normal, or sampled from a WC file) and
 baseline_model (the pixels baseline)."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
-from wiringup import pipeline
-from wiringup.checkpoints import save_checkpoint
-from wiringup.models import build_model, count_parameters
-from wiringup.provenance import Recorder
+from wiringup.runtime import pipeline
+from wiringup.core.io import WiringupError
+from wiringup.nets.checkpoints import save_checkpoint
+from wiringup.nets.registry import build_model, count_parameters
+from wiringup.core.provenance import Recorder
 
 
 def main(smk):
@@ -19,11 +20,11 @@ def main(smk):
     if sampling is None:  # Kaiming Normal (kn, or a KN init with its own model config)
         model = build_model(seed=seed, **config)
     else:  # sampled from a WC file (Weight Compression or a Fig. 7 alternative)
-        from wiringup import weight_compression as W
+        from wiringup.wc import compression as W
 
         wc = W.load_wc(smk.input.wc)
         if wc.compression != sampling["method"]:
-            raise pipeline.WiringupError(f"{smk.input.wc} holds the {wc.compression!r} compression, but init "
+            raise WiringupError(f"{smk.input.wc} holds the {wc.compression!r} compression, but init "
                                          f"{init!r} asks for {sampling['method']!r}")
         model = W.sample_model(wc, seed=seed, width=config["width"], arch=config["arch"],
                                num_classes=config["num_classes"], copy_bn_stats=sampling["copy_bn_stats"],

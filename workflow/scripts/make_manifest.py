@@ -1,14 +1,15 @@
 """Rules manifest / manifest_val: N training images, or the whole val split, of an ImageNet-layout folder."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
-from wiringup import pipeline
-from wiringup.io import write_json
-from wiringup.manifests import make_manifest
-from wiringup.provenance import Recorder
+from wiringup.runtime import pipeline
+from wiringup.core.env import resolve_data_path
+from wiringup.core.io import write_json
+from wiringup.data.manifests import make_manifest
+from wiringup.core.provenance import Recorder
 
 
 def main(smk):
     p = smk.params
-    root = pipeline.resolve_data_path(p.data_root, p.imagenet["root"], "imagenet.root")
+    root = resolve_data_path(p.data_root, p.imagenet["root"], "imagenet.root")
     images = getattr(smk.wildcards, "images", None)  # None: the whole val split (rule manifest_val)
     split = "train" if images is not None else "val"
     rec = Recorder(smk.rule, {"imagenet": p.imagenet, "split": split, "images": images})

@@ -1,15 +1,16 @@
 """Rule package_benchmark: a local benchmark's data folder -> one self-contained netCDF assembly."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
-from wiringup import pipeline
-from wiringup.benchmarks import load_benchmark, package_assembly
-from wiringup.io import WiringupError, write_json
-from wiringup.provenance import Recorder
+from wiringup.runtime import pipeline
+from wiringup.core.env import resolve_data_path
+from wiringup.scoring.benchmarks import load_benchmark, package_assembly
+from wiringup.core.io import WiringupError, write_json
+from wiringup.core.provenance import Recorder
 
 
 def main(smk):
     b = smk.params.benchmark
     rec = Recorder("package_benchmark", b)
-    path = pipeline.resolve_data_path(smk.params.data_root, b["path"], f"scoring.benchmarks.{b['id']}.path")
+    path = resolve_data_path(smk.params.data_root, b["path"], f"scoring.benchmarks.{b['id']}.path")
     data = load_benchmark(b["type"], path, region=b["region"], cv_scheme=b.get("cv_scheme"),
                           n_folds=b.get("n_folds"))
     if data.benchmark_id != b["id"]:

@@ -1,14 +1,14 @@
 """Rules fig1, fig3, fig4, fig6, fig8, fig9: one paper figure from one or more tidy score tables.
 
 The tables are this run's results/tables/scores.csv and/or the authors' results/tables/authors_<db>.csv; they are
-concatenated (column `source` tells them apart) and drawn by wiringup.figures.<figure>.
+concatenated (column `source` tells them apart) and drawn by wiringup.report.figures.<figure>.
 """
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 
-from wiringup import pipeline
-from wiringup.figures import TABLE_FIGURES
-from wiringup.figures.data import read_tables
-from wiringup.results import TABLE_COLUMNS
+from wiringup.runtime import pipeline
+from wiringup.report.figures import TABLE_FIGURES
+from wiringup.report.figures.data import read_tables
+from wiringup.tables.scores import TABLE_COLUMNS
 
 
 def main(smk):

@@ -1,7 +1,7 @@
 """Rule provenance: the provenance table of every artifact behind the default targets (CSV and an HTML page)."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
-from wiringup import pipeline
-from wiringup.provenance import lineage, provenance_table, write_provenance_table
+from wiringup.runtime import pipeline
+from wiringup.core.provenance import lineage, provenance_table, write_provenance_table
 
 
 def main(smk):

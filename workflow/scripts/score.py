@@ -1,7 +1,7 @@
 """Rules score / score_baseline: one model -> one score JSON per benchmark (format: README, "Score JSON")."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
-from wiringup import pipeline
-from wiringup.results import score_checkpoint_on
+from wiringup.runtime import pipeline
+from wiringup.scoring.jobs import score_checkpoint_on
 
 
 def main(smk):

@@ -1,9 +1,9 @@
 """Rule scorecard: the paper's claims vs the authors' raw scores vs this run → results/scorecard.{md,csv}."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
-from wiringup import pipeline
-from wiringup.authors_scores import read_tidy
-from wiringup.results import read_score_table
-from wiringup.scorecard import build_scorecard, describe_scale, write_scorecard
+from wiringup.runtime import pipeline
+from wiringup.tables.authors import read_tidy
+from wiringup.tables.scores import read_score_table
+from wiringup.report.scorecard import build_scorecard, describe_scale, write_scorecard
 
 
 def main(smk):

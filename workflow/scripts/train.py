@@ -2,13 +2,15 @@
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 from pathlib import Path
 
-from wiringup import pipeline
-from wiringup.checkpoints import load_model
-from wiringup.weight_compression import restore_sampled_state
-from wiringup.data import CachedManifestDataset, ManifestDataset, train_transform
-from wiringup.io import config_hash, sha256_file, write_json
-from wiringup.manifests import read_manifest
-from wiringup.provenance import Recorder
+from wiringup.runtime import pipeline
+from wiringup.core.io import WiringupError
+from wiringup.core.env import resolve_data_path, torch_device
+from wiringup.nets.checkpoints import load_model
+from wiringup.wc.compression import restore_sampled_state
+from wiringup.data.images import CachedManifestDataset, ManifestDataset, train_transform
+from wiringup.core.io import config_hash, sha256_file, write_json
+from wiringup.data.manifests import read_manifest
+from wiringup.core.provenance import Recorder
 from wiringup.training import Recipe, epoch_label, set_determinism, train
 
 
@@ -27,10 +29,10 @@ def main(smk):
     manifest = read_manifest(smk.input.manifest)
     n_classes = model.decoder.linear.out_features if hasattr(model, "decoder") else None
     if n_classes is not None and len(manifest.classes) != n_classes:
-        raise pipeline.WiringupError(
+        raise WiringupError(
             f"{smk.input.manifest} has {len(manifest.classes)} classes but the model has {n_classes} outputs; "
             "set model.num_classes to the number of class folders in imagenet.root/train")
-    root = pipeline.resolve_data_path(p.data_root, p.imagenet_root, "imagenet.root")
+    root = resolve_data_path(p.data_root, p.imagenet_root, "imagenet.root")
     cache = getattr(smk.input, "cache", None)  # speed.data_cache: decoded once by rule cache_images
     if cache:
         dataset = CachedManifestDataset(cache, manifest, p.input_size, seed=seed,
@@ -46,7 +48,7 @@ def main(smk):
             "images_requested": w.images, "input_size": p.input_size}
     summary = train(model, dataset, recipe, outputs, seed=seed, model_config=model_config,
                     meta=meta, resume_dir=Path(p.resume_dir), metrics_path=Path(smk.output.metrics),
-                    resume_key=key, num_workers=p.num_workers, device=pipeline.torch_device(),
+                    resume_key=key, num_workers=p.num_workers, device=torch_device(),
                     on_checkpoint=lambda e, m: {**m, "provenance": rec.record(hash_inputs=False)},
                     channels_last=bool(speed.get("channels_last")), amp=bool(speed.get("amp")),
                     compile_model=bool(speed.get("compile")))

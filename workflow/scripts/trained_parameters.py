@@ -5,9 +5,9 @@ Rows for the configured model and for the paper's full-size model (width 1, 1000
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 import pandas as pd
 
-from wiringup import pipeline
-from wiringup.io import atomic_path
-from wiringup.models import VARIANT_COLUMNS, variant_parameter_table
+from wiringup.runtime import pipeline
+from wiringup.core.io import atomic_path
+from wiringup.nets.registry import VARIANT_COLUMNS, variant_parameter_table
 
 
 def main(smk):

@@ -1,11 +1,11 @@
 """Rule fig5: Fig. 5 (A transfer, B KN/WC/CT dissection) from this run's score table and/or the authors' tidy
-tables (wiringup.figures.fig5)."""
+tables (wiringup.report.figures.fig5)."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 import pandas as pd
 
-from wiringup import pipeline
-from wiringup.figures.data import read_tables
-from wiringup.figures.fig5 import plot_fig5
+from wiringup.runtime import pipeline
+from wiringup.report.figures.data import read_tables
+from wiringup.report.figures.fig5 import plot_fig5
 
 
 def main(smk):

@@ -1,13 +1,13 @@
 """Rule transfer_init: a ResNet-50 / MobileNet v1 at birth, KN (the architecture's default init) or WC (sampled
-from CORnet-S WC distributions through the paper's layer mapping; wiringup.transfer)."""
+from CORnet-S WC distributions through the paper's layer mapping; wiringup.wc.transfer)."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
-from wiringup import pipeline
-from wiringup.checkpoints import save_checkpoint
-from wiringup.io import sha256_file
-from wiringup.models import build_model, count_parameters
-from wiringup.provenance import Recorder
-from wiringup.transfer import MAPPING_NAMES, init_name, sample_transfer_model
-from wiringup.weight_compression import load_wc
+from wiringup.runtime import pipeline
+from wiringup.nets.checkpoints import save_checkpoint
+from wiringup.core.io import sha256_file
+from wiringup.nets.registry import build_model, count_parameters
+from wiringup.core.provenance import Recorder
+from wiringup.wc.transfer import MAPPING_NAMES, init_name, sample_transfer_model
+from wiringup.wc.compression import load_wc
 
 
 def main(smk):

@@ -1,11 +1,11 @@
 """Rule transfer_parameters: total, conv-weight and critical-training counts of the transfer architectures at
-the configured widths and at full width (wiringup.transfer.parameter_table)."""
+the configured widths and at full width (wiringup.wc.transfer.parameter_table)."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 import pandas as pd
 
-from wiringup import pipeline
-from wiringup.io import atomic_path
-from wiringup.transfer import parameter_table
+from wiringup.runtime import pipeline
+from wiringup.core.io import atomic_path
+from wiringup.wc.transfer import parameter_table
 
 
 def main(smk):

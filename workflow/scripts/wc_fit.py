@@ -1,8 +1,8 @@
 """Rule fit_wc: compress a trained checkpoint into WC distributions (+ a JSON summary and a per-layer CSV)."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
-from wiringup import pipeline
-from wiringup import weight_compression as W
-from wiringup.provenance import Recorder
+from wiringup.runtime import pipeline
+from wiringup.wc import compression as W
+from wiringup.core.provenance import Recorder
 
 
 def main(smk):

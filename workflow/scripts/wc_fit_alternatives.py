@@ -4,10 +4,10 @@ fitted to; V1.conv1's mixture and the BatchNorm come from that WC file)."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 import numpy as np
 
-from wiringup import pipeline
-from wiringup import weight_compression as W
-from wiringup.io import atomic_path
-from wiringup.provenance import Recorder
+from wiringup.runtime import pipeline
+from wiringup.wc import compression as W
+from wiringup.core.io import atomic_path
+from wiringup.core.provenance import Recorder
 
 
 def main(smk):
@@ -34,8 +34,8 @@ def main(smk):
 
 
 def second_layer(smk):
-    from wiringup import gabor
-    from wiringup.checkpoints import load_model
+    from wiringup.wc import gabor
+    from wiringup.nets.checkpoints import load_model
 
     rec = Recorder("wc_second_layer_gabor", {"niter": smk.params.niter, "seed": smk.params.seed},
                    [smk.input.checkpoint])

@@ -2,9 +2,9 @@
 pipeline's format. Their Gabor file holds the fitted Gabor parameters, not the mixture: the mixture is refitted
 here (weight_compression.authors.gabor_components; the header's notes say so)."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
-from wiringup import pipeline
-from wiringup import weight_compression as W
-from wiringup.provenance import Recorder
+from wiringup.runtime import pipeline
+from wiringup.wc import compression as W
+from wiringup.core.provenance import Recorder
 
 
 def main(smk):

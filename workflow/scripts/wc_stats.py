@@ -3,10 +3,10 @@ the authors' full-size WC vs full-size KN at birth, from the score JSONs of thos
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 from pathlib import Path
 
-from wiringup import pipeline
-from wiringup import wc_stats as S
-from wiringup.provenance import Recorder
-from wiringup.results import read_score_table
+from wiringup.runtime import pipeline
+from wiringup.tables import wc_stats as S
+from wiringup.core.provenance import Recorder
+from wiringup.tables.scores import read_score_table
 
 
 def main(smk):
@@ -31,7 +31,7 @@ def authors_test(smk):
     df = S.write_outputs(results, smk.output.table, {name: smk.output.json},
                          extra={"test": t, "provenance": rec.record()})
     show(df)
-    from wiringup.figures.fig2 import plot_fig2c
+    from wiringup.report.figures.fig2 import plot_fig2c
 
     plot_fig2c(table, list(smk.output.figure), stats=df, inits={"KN (full size)": t["control"],
                                                                  "WC, authors' files": t["init"]},

@@ -1,0 +1,572 @@
+"""ImageNet subset manifests: which training (or validation) images a run uses.
+
+The data root is a folder in ImageNet's own layout (the layout torchvision's ``ImageFolder`` reads)::
+
+    <data.root>/train/<synset>/<file>.JPEG
+    <data.root>/val/<synset>/<file>.JPEG
+
+Labels are the index of the synset in the **sorted list of train class folders**, exactly as
+``ImageFolder`` assigns them; the validation split is labelled with the train classes, so a val
+class folder that train lacks is an error. Image files are recognised by extension (``.jpeg``,
+``.jpg``, ``.png``, any case); hidden files (``.DS_Store``, ``._x.JPEG``) and other files are
+ignored. Whether a file really is a JPEG does not matter (ImageNet has a PNG and CMYK JPEGs under
+``.JPEG`` names); :func:`verify_images` decodes every chosen file and reports what it found.
+
+Subsets
+-------
+:func:`subset_indices` draws ``n`` images **uniformly at random over all images of the split, not
+per class**, as the authors did (their ``DataSubSet`` shuffles a 0/1 mask over all 1,281,167
+training images). With ``n`` smaller than the number of classes some classes are absent; that is
+allowed, and the manifest records ``n_classes_present``.
+
+One deliberate difference from the authors: the subset of size ``n`` is the first ``n`` entries of
+one seeded permutation (``np.random.default_rng(seed).permutation(n_available)``), so for one seed
+the subsets **nest**: the 100-image subset is contained in the 1,000-image subset, which is contained
+in the 10,000-image subset. Points of an image-count grid then differ only in *how many* images they
+train on, not *which*, which removes the between-point variance of independent draws. The authors
+drew an independent mask per run (seeded implicitly by ``--seed`` plus whatever the initialisation
+had consumed); different seeds here still give different, independent subsets.
+
+Manifest file format (version 1)
+--------------------------------
+UTF-8 text, ``\\n`` line ends. A commented header of ``# key: value`` lines, then a tab-separated
+table with a header row::
+
+    # wiringup-manifest: 1
+    # split: train
+    # seed: 0
+    # n_requested: 100
+    # n_available: 9469
+    # n_classes: 10
+    # n_classes_present: 10
+    # classes: n01440764,n02102040,...
+    path	label
+    train/n01440764/n01440764_10026.JPEG	0
+
+* ``wiringup-manifest`` (first line, required): format version, an integer (currently 1).
+* ``split``: the split folder the images come from.
+* ``seed``: the seed of the subset permutation.
+* ``n_requested``: an integer, or ``all``; the table has exactly that many rows (``n_available``
+  for ``all``).
+* ``n_available``: how many images the split holds.
+* ``n_classes``: the number of classes (length of ``classes``); labels lie in ``[0, n_classes)``.
+* ``n_classes_present``: how many distinct labels the rows use.
+* ``classes``: comma-separated synsets in label order (the sorted train class folders).
+
+Rows are in **subset order** (the permutation order), so nesting is visible in the files: the first
+100 rows of the ``n=500`` manifest equal the ``n=100`` manifest of the same seed. Paths are relative
+to the data root and use ``/``, so a manifest stays valid for a moved copy of the data. A path's
+first two components are the split and the synset of its label. No path appears twice. The same
+arguments always produce a byte-identical file.
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+from PIL import Image, ImageFile
+
+from wiringup.core.io import WiringupError, atomic_path
+
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "MANIFEST_VERSION",
+    "ImageIndex",
+    "Manifest",
+    "list_classes",
+    "scan_split",
+    "subset_indices",
+    "write_manifest",
+    "read_manifest",
+    "open_image",
+    "verify_images",
+    "make_manifest",
+]
+
+IMAGE_EXTENSIONS = frozenset({".jpeg", ".jpg", ".png"})
+MANIFEST_VERSION = 1
+_MAGIC = "wiringup-manifest"
+_MAX_LISTED = 20
+_MIN_PARALLEL = 512  # below this, starting worker processes costs more than it saves
+
+
+@dataclass
+class ImageIndex:
+    """All images of one split: ``paths[k]`` (relative to the data root) has label ``labels[k]``.
+
+    ``classes`` holds the synsets in label order; ``paths`` are sorted by (label, path).
+    """
+
+    classes: list[str]
+    paths: list[str]
+    labels: np.ndarray = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+@dataclass
+class Manifest:
+    """A manifest file read back by :func:`read_manifest`.
+
+    ``meta`` holds the header fields with typed values (``version``, ``split``, ``seed``,
+    ``n_requested`` (int or ``"all"``), ``n_available``, ``n_classes``, ``n_classes_present``,
+    ``classes``); ``paths``/``labels`` are the rows in subset order.
+    """
+
+    meta: dict[str, Any]
+    classes: list[str]
+    paths: list[str]
+    labels: np.ndarray = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+# --------------------------------------------------------------------------------------------
+# scanning
+
+
+def _is_image_name(name: str) -> bool:
+    return not name.startswith(".") and os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+
+
+def _check_root(root: Path) -> None:
+    if not root.is_dir():
+        raise WiringupError(
+            f"data root {root} does not exist; set `data.root` in the config to an ImageNet-layout folder "
+            f"(holding train/<synset>/*.JPEG and val/<synset>/*.JPEG)"
+        )
+
+
+def list_classes(root: str | os.PathLike, split: str = "train") -> list[str]:
+    """Sorted class (synset) folder names of ``root/split``, checking the layout.
+
+    Raises :class:`WiringupError` when the root or the split folder is missing, when image files lie
+    directly in the split folder (e.g. ImageNet's flat val folder), or when there are no class folders.
+    This only lists folders; :func:`scan_split` also lists the images.
+    """
+    root = Path(root)
+    _check_root(root)
+    split_dir = root / split
+    if not split_dir.is_dir():
+        raise WiringupError(
+            f"{split_dir} does not exist: the data root must hold a `{split}/` folder of class (synset) "
+            f"subfolders in ImageNet layout ({split}/<synset>/<image>.JPEG); check `data.root` in the config"
+        )
+    dirs: list[str] = []
+    flat: list[str] = []
+    with os.scandir(split_dir) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                dirs.append(entry.name)
+            elif _is_image_name(entry.name):
+                flat.append(entry.name)
+    if flat:
+        flat.sort()
+        raise WiringupError(
+            f"{split_dir} holds {len(flat)} image file(s) directly (e.g. {flat[0]}) instead of in class folders; "
+            f"arrange {split} into synset folders ({split}/<synset>/<image>.JPEG) — for ImageNet's flat val "
+            f"folder, move each image into the folder of its synset using the devkit's validation labels"
+        )
+    if not dirs:
+        raise WiringupError(
+            f"{split_dir} has no class folders; expected ImageNet layout {split}/<synset>/<image>.JPEG"
+        )
+    return sorted(dirs)
+
+
+def _list_images(class_dir: Path) -> list[str]:
+    """Image files under ``class_dir`` (recursively, like ImageFolder), relative, '/'-separated, sorted."""
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(class_dir, followlinks=True):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        rel = os.path.relpath(dirpath, class_dir)
+        for name in filenames:
+            if _is_image_name(name):
+                found.append(name if rel == "." else f"{Path(rel).as_posix()}/{name}")
+    return sorted(found)
+
+
+def scan_split(root: str | os.PathLike, split: str, classes: list[str] | None = None) -> ImageIndex:
+    """Index every image of ``root/split``.
+
+    ``classes`` fixes the label order; pass the train classes (``scan_split(root, "train").classes``
+    or :func:`list_classes`) when scanning any split other than train, so that val labels match
+    train labels. Without it the split's own sorted class folders are used (ImageFolder semantics).
+    A class folder not in ``classes`` is an error, as is a class folder without images.
+    """
+    root = Path(root)
+    folders = list_classes(root, split)
+    if classes is None:
+        classes = folders
+    else:
+        classes = [str(c) for c in classes]
+        if not classes:
+            raise WiringupError(f"scan_split({root / split}): the list of classes is empty")
+        dup = sorted(c for c, k in Counter(classes).items() if k > 1)
+        if dup:
+            raise WiringupError(f"scan_split({root / split}): class list names {dup[0]} more than once")
+        known = set(classes)
+        unknown = [f for f in folders if f not in known]
+        if unknown:
+            raise WiringupError(
+                f"{root / split / unknown[0]} is a class folder with no matching class folder in train/ "
+                f"({len(unknown)} such folder(s): {', '.join(unknown[:5])}); {split} must use the train classes — "
+                f"remove the folder or add the class to train/"
+            )
+    label_of = {c: k for k, c in enumerate(classes)}
+    paths: list[str] = []
+    labels: list[int] = []
+    for folder in sorted(folders, key=label_of.__getitem__):
+        names = _list_images(root / split / folder)
+        if not names:
+            raise WiringupError(
+                f"{root / split / folder} is an empty class folder (no .JPEG/.jpg/.png files); "
+                f"remove it or put its images back"
+            )
+        paths.extend(f"{split}/{folder}/{name}" for name in names)
+        labels.extend([label_of[folder]] * len(names))
+    return ImageIndex(classes=list(classes), paths=paths, labels=np.asarray(labels, dtype=np.int64))
+
+
+# --------------------------------------------------------------------------------------------
+# subsets
+
+
+def _parse_n(n: Any) -> int | str:
+    """``"all"`` or a positive Python int (digit strings, e.g. Snakemake wildcards, are accepted)."""
+    if isinstance(n, str):
+        s = n.strip()
+        if s.lower() == "all":
+            return "all"
+        if s.isdigit():
+            return int(s)
+        raise WiringupError(f"image count {n!r} is neither an integer nor 'all'; set it to e.g. 1000 or 'all'")
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+        raise WiringupError(
+            f"image count {n!r} ({type(n).__name__}) is neither an integer nor 'all'; set it to e.g. 1000 or 'all'"
+        )
+    return int(n)
+
+
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise WiringupError(f"seed {seed!r} must be a non-negative integer")
+    return int(seed)
+
+
+def subset_indices(n_available: int, n: int | str, seed: int, where: str | None = None) -> np.ndarray:
+    """Indices (int64) of an ``n``-image subset of ``n_available`` images, uniform over all images.
+
+    The result is the first ``n`` entries of ``np.random.default_rng(seed).permutation(n_available)``,
+    so for one seed smaller subsets are prefixes of larger ones (see the module docstring for why).
+    ``n="all"`` gives the whole permutation (the same as ``n=n_available``). ``where`` (e.g. the split
+    folder) is named in error messages.
+    """
+    n = _parse_n(n)
+    seed = _check_seed(seed)
+    n_available = int(n_available)
+    place = f" in {where}" if where else ""
+    if n_available < 1:
+        raise WiringupError(f"no images are available{place}")
+    if n == "all":
+        n = n_available
+    if n < 1:
+        raise WiringupError(f"image count {n} must be at least 1; set the image count to a positive integer or 'all'")
+    if n > n_available:
+        raise WiringupError(
+            f"requested {n} images but only {n_available} are available{place}; "
+            f"lower the image count to at most {n_available} (or use 'all')"
+        )
+    return np.random.default_rng(seed).permutation(n_available)[:n].astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------------
+# manifest files
+
+
+def write_manifest(
+    path: str | os.PathLike,
+    index: ImageIndex,
+    indices: Sequence[int] | np.ndarray,
+    split: str,
+    seed: int,
+    n_requested: int | str,
+) -> None:
+    """Write the rows ``index[indices]`` (in that order) as a manifest file, atomically."""
+    path = Path(path)
+    n_req = _parse_n(n_requested)
+    seed = _check_seed(seed)
+    idx = np.asarray(indices)
+    if idx.ndim != 1 or (idx.size and not np.issubdtype(idx.dtype, np.integer)):
+        raise WiringupError(f"{path}: subset indices must be a 1-D integer array")
+    idx = idx.astype(np.int64)
+    n_available = len(index)
+    expected = n_available if n_req == "all" else n_req
+    if len(idx) != expected:
+        raise WiringupError(f"{path}: {len(idx)} subset indices given but n_requested is {n_requested}")
+    if len(idx) == 0 or idx.min() < 0 or idx.max() >= n_available:
+        raise WiringupError(f"{path}: subset indices must lie in [0, {n_available})")
+    if len(np.unique(idx)) != len(idx):
+        raise WiringupError(f"{path}: subset indices contain duplicates")
+    for c in index.classes:
+        if not c or any(ch in c for ch in ",\t\n\r"):
+            raise WiringupError(f"{path}: class name {c!r} cannot be stored (empty, or holds a comma/tab/newline)")
+    labels = index.labels[idx]
+    lines = [
+        f"# {_MAGIC}: {MANIFEST_VERSION}",
+        f"# split: {split}",
+        f"# seed: {seed}",
+        f"# n_requested: {n_req}",
+        f"# n_available: {n_available}",
+        f"# n_classes: {len(index.classes)}",
+        f"# n_classes_present: {len(np.unique(labels))}",
+        f"# classes: {','.join(index.classes)}",
+        "path\tlabel",
+    ]
+    for k, lab in zip(idx.tolist(), labels.tolist()):
+        p = index.paths[k]
+        if any(ch in p for ch in "\t\n\r"):
+            raise WiringupError(f"{path}: image path {p!r} holds a tab or newline; rename that file")
+        lines.append(f"{p}\t{lab}")
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            f.write("\n".join(lines) + "\n")
+
+
+_INT_KEYS = ("seed", "n_available", "n_classes", "n_classes_present")
+_REQUIRED = ("split", "seed", "n_requested", "n_available", "n_classes", "n_classes_present", "classes")
+
+
+def read_manifest(path: str | os.PathLike) -> Manifest:
+    """Read and validate a manifest written by :func:`write_manifest`.
+
+    Refuses (:class:`WiringupError` naming the file) a missing header or wrong version, missing or
+    malformed header fields, malformed rows, duplicate paths, labels out of range, a path whose class
+    folder does not match its label, and a row count different from the header.
+    """
+    path = Path(path)
+    fix = "delete it and rerun the rule that makes it"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise WiringupError(f"manifest {path} not found; run the manifest rule first") from None
+    except UnicodeDecodeError:
+        raise WiringupError(f"manifest {path} is not UTF-8 text; {fix}") from None
+
+    def bad(msg: str) -> WiringupError:
+        return WiringupError(f"manifest {path}: {msg}; {fix}")
+
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    first = lines[0] if lines else ""
+    if not first.startswith(f"# {_MAGIC}:"):
+        raise bad(f"not a wiringup manifest (the first line must be '# {_MAGIC}: {MANIFEST_VERSION}')")
+    raw: dict[str, str] = {}
+    pos = 0
+    while pos < len(lines) and lines[pos].startswith("#"):
+        body = lines[pos][1:].strip()
+        key, sep, value = body.partition(":")
+        if not sep:
+            raise bad(f"header line {pos + 1} {lines[pos]!r} is not '# key: value'")
+        raw[key.strip()] = value.strip()
+        pos += 1
+    try:
+        version = int(raw[_MAGIC])
+    except ValueError:
+        raise bad(f"format version {raw[_MAGIC]!r} is not an integer") from None
+    if version != MANIFEST_VERSION:
+        raise bad(f"format version {version} is not supported (this code reads version {MANIFEST_VERSION})")
+    missing = [k for k in _REQUIRED if k not in raw]
+    if missing:
+        raise bad(f"header lacks {', '.join(missing)}")
+    meta: dict[str, Any] = {"version": version}
+    for key, value in raw.items():
+        if key == _MAGIC:
+            continue
+        if key in _INT_KEYS:
+            try:
+                meta[key] = int(value)
+            except ValueError:
+                raise bad(f"header field {key} = {value!r} is not an integer") from None
+        elif key == "n_requested":
+            if value == "all":
+                meta[key] = "all"
+            else:
+                try:
+                    meta[key] = int(value)
+                except ValueError:
+                    raise bad(f"header field n_requested = {value!r} is not an integer or 'all'") from None
+        elif key == "classes":
+            meta[key] = value.split(",") if value else []
+        else:
+            meta[key] = value
+    classes: list[str] = meta["classes"]
+    if meta["n_classes"] != len(classes):
+        raise bad(f"header says n_classes {meta['n_classes']} but lists {len(classes)} classes")
+    if len(set(classes)) != len(classes):
+        raise bad("header lists a class twice")
+    if pos >= len(lines) or lines[pos] != "path\tlabel":
+        raise bad("the table header row 'path<TAB>label' is missing after the comment header")
+    rows = lines[pos + 1 :]
+    expected = meta["n_available"] if meta["n_requested"] == "all" else meta["n_requested"]
+    if len(rows) != expected:
+        raise bad(f"has {len(rows)} rows but the header says {expected} (n_requested {meta['n_requested']})")
+    if expected > meta["n_available"]:
+        raise bad(f"n_requested {expected} exceeds n_available {meta['n_available']}")
+    paths: list[str] = []
+    labels = np.empty(len(rows), dtype=np.int64)
+    split = meta["split"]
+    for k, row in enumerate(rows):
+        line_no = pos + 2 + k
+        parts = row.split("\t")
+        if len(parts) != 2:
+            raise bad(f"line {line_no} {row!r} is not 'path<TAB>label'")
+        p, lab_text = parts
+        try:
+            lab = int(lab_text)
+        except ValueError:
+            raise bad(f"line {line_no}: label {lab_text!r} is not an integer") from None
+        if not 0 <= lab < len(classes):
+            raise bad(f"line {line_no}: label {lab} is out of range [0, {len(classes)})")
+        comps = p.split("/")
+        if len(comps) < 3 or p.startswith("/") or ".." in comps or comps[0] != split or comps[1] != classes[lab]:
+            raise bad(
+                f"line {line_no}: path {p!r} is not '{split}/{classes[lab]}/<file>' "
+                f"(relative to the data root, in the folder of its label {lab})"
+            )
+        paths.append(p)
+        labels[k] = lab
+    if len(set(paths)) != len(paths):
+        dup = next(p for p, c in Counter(paths).items() if c > 1)
+        raise bad(f"path {dup} appears more than once (duplicate rows)")
+    present = len(np.unique(labels))
+    if present != meta["n_classes_present"]:
+        raise bad(f"header says n_classes_present {meta['n_classes_present']} but the rows use {present} classes")
+    return Manifest(meta=meta, classes=list(classes), paths=paths, labels=labels)
+
+
+# --------------------------------------------------------------------------------------------
+# image checks
+
+
+def open_image(path: str | os.PathLike) -> Image.Image:
+    """Open an image and decode it fully, in its stored mode; any failure is a :class:`WiringupError`.
+
+    Truncated files are refused (``ImageFile.LOAD_TRUNCATED_IMAGES`` is set to False: this project
+    never trains on silently grey-padded images). The format is taken from the content, not the name.
+    """
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    path = Path(path)
+    try:
+        with Image.open(path) as im:
+            im.load()  # decodes every byte; the pixels stay usable after the file is closed
+        return im
+    except FileNotFoundError:
+        raise WiringupError(f"image {path} not found; the data changed since the manifest was made — rerun it") from None
+    except Image.UnidentifiedImageError:
+        raise WiringupError(f"image {path} is not a readable image (unknown or corrupt format); replace or remove it") from None
+    except Exception as exc:  # PIL raises OSError, SyntaxError, ValueError, struct.error... on bad data
+        raise WiringupError(
+            f"image {path} is corrupt or truncated ({type(exc).__name__}: {exc}); replace or remove it"
+        ) from None
+
+
+def _probe(path: Path) -> tuple[str | None, str | None]:
+    """(mode, None) for a good image, (None, reason) for a bad one."""
+    try:
+        im = open_image(path)
+    except WiringupError as exc:
+        return None, str(exc)
+    return im.mode, None
+
+
+def verify_images(root: str | os.PathLike, paths: Iterable[str], max_workers: int = 2) -> dict[str, int]:
+    """Decode every image ``root/p`` fully; return how many images have each PIL mode.
+
+    ``max_workers`` worker processes share the work (for 512 images or more; fewer run in-process).
+
+    E.g. ``{"L": 242, "RGB": 9227}``: everything but ``RGB`` is converted on loading (see
+    :func:`wiringup.data.images.load_rgb`), so the counts say how many images were converted. All
+    failures are collected first; then one :class:`WiringupError` lists them (the first 20 and a count).
+    """
+    root = Path(root)
+    paths = list(paths)
+    full = [root / p for p in paths]
+    if max_workers > 1 and len(full) >= _MIN_PARALLEL:
+        # Processes, not threads: for small ImageNet-sized files the per-image Python overhead holds
+        # the GIL long enough that threads are slower than one process (measured on imagenette80).
+        chunk = max(1, min(256, len(full) // (4 * max_workers)))
+        with ProcessPoolExecutor(max_workers=max_workers) as pool:
+            results = list(pool.map(_probe, full, chunksize=chunk))
+    else:
+        results = [_probe(p) for p in full]
+    modes: Counter[str] = Counter()
+    failures: list[str] = []
+    for mode, reason in results:
+        if mode is None:
+            failures.append(reason or "unreadable")
+        else:
+            modes[mode] += 1
+    if failures:
+        listed = "\n  ".join(failures[:_MAX_LISTED])
+        more = f"\n  ... and {len(failures) - _MAX_LISTED} more" if len(failures) > _MAX_LISTED else ""
+        raise WiringupError(
+            f"{len(failures)} of {len(full)} images under {root} could not be read:\n  {listed}{more}\n"
+            f"Replace or remove these files (e.g. re-extract the dataset), then rerun."
+        )
+    return dict(sorted(modes.items()))
+
+
+# --------------------------------------------------------------------------------------------
+# convenience for the workflow
+
+
+def make_manifest(
+    root: str | os.PathLike,
+    split: str,
+    n: int | str,
+    seed: int,
+    out_path: str | os.PathLike,
+    verify: bool = True,
+) -> dict[str, Any]:
+    """Scan ``root/split``, draw the ``n``-image subset for ``seed``, verify it, write ``out_path``.
+
+    Splits other than ``train`` are labelled with the train classes. Returns a summary for the
+    provenance record: split, seed, n_requested, n_images, n_available, n_classes, n_classes_present,
+    class_counts (synset -> images in the subset), modes (PIL mode -> count, or None without
+    ``verify``), n_converted (images not stored as RGB), root and manifest paths.
+    """
+    root = Path(root)
+    classes = list_classes(root, "train") if split != "train" else None
+    index = scan_split(root, split, classes)
+    idx = subset_indices(len(index), n, seed, where=str(root / split))
+    chosen = [index.paths[k] for k in idx.tolist()]
+    modes = verify_images(root, chosen) if verify else None
+    write_manifest(out_path, index, idx, split, seed, n)
+    labels = index.labels[idx]
+    counts = np.bincount(labels, minlength=len(index.classes))
+    return {
+        "split": split,
+        "seed": int(seed),
+        "n_requested": _parse_n(n),
+        "n_images": int(len(idx)),
+        "n_available": int(len(index)),
+        "n_classes": len(index.classes),
+        "n_classes_present": int((counts > 0).sum()),
+        "class_counts": {c: int(k) for c, k in zip(index.classes, counts.tolist())},
+        "verified": bool(verify),
+        "modes": modes,
+        "n_converted": None if modes is None else int(sum(v for m, v in modes.items() if m != "RGB")),
+        "root": str(root),
+        "manifest": str(out_path),
+    }

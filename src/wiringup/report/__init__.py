@@ -1,0 +1,1 @@
+"""Report: the paper's figures and the reproducibility scorecard."""

@@ -1,0 +1,137 @@
+"""One scoring job: load a checkpoint, score it on its benchmarks (local or brainscore backend), write one score
+JSON per benchmark (format: :mod:`wiringup.tables.scores`)."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from wiringup.core.env import resolve_data_path, torch_device
+from wiringup.core.io import WiringupError, write_json
+from wiringup.tables.scores import FORMAT, VERSION, model_fields
+
+
+def score_checkpoint(model_path: str, out_path: str, *, model_id: str, benchmark: dict[str, Any], data_root: str,
+                     scoring: dict[str, Any], input_size: int, threads: int = 1, assembly: str | None = None,
+                     manifest: str | None = None, imagenet_root: str | None = None) -> dict[str, Any]:
+    """Score one checkpoint on one configured benchmark (local or brainscore backend); write its score JSON.
+
+    Local neural benchmarks are read from their packaged ``assembly`` (rule package_benchmark) when given, else
+    from the data folder; ``imagenet_top1`` reads the val ``manifest`` images under ``imagenet_root``.
+    """
+    import torch
+
+    from wiringup.nets.checkpoints import load_model
+    from wiringup.core.provenance import Recorder
+
+    torch.set_num_threads(int(threads))
+    rec = Recorder("score", {"benchmark": benchmark, "scoring": scoring, "input_size": input_size},
+                   [p for p in (model_path, assembly, manifest) if p])
+    model, meta, model_config = load_model(model_path)
+    t0 = time.time()
+    if benchmark.get("backend", "local") == "brainscore":
+        result, info = _score_brainscore(model, model_id, model_config, benchmark, scoring, input_size)
+    elif benchmark["type"] == "imagenet_top1":
+        result, info = _score_top1(model, benchmark, data_root, imagenet_root, manifest, scoring, input_size)
+    else:
+        result, info = _score_local(model, model_config, benchmark, data_root, scoring, input_size, assembly)
+    record = {"format": FORMAT, "version": VERSION, "model_id": model_id, **result,
+              "backend": benchmark.get("backend", "local"), "benchmark_id": benchmark["id"],
+              "seconds": round(time.time() - t0, 3), "benchmark": info, "model": model_fields(meta, model_config),
+              "provenance": rec.record()}
+    write_json(out_path, record)
+    return record
+
+
+def score_checkpoint_on(model_path: str, jobs: dict[str, dict[str, Any]], outputs: dict[str, str], *,
+                        model_id: str, data_root: str, scoring: dict[str, Any], input_size: int, threads: int = 1,
+                        imagenet_root: str | None = None) -> list[dict[str, Any]]:
+    """Score one checkpoint on several benchmarks in one process, one score JSON each.
+
+    ``jobs`` maps a benchmark id to ``{"benchmark": <config entry>, "assembly": path|None, "manifest": path|None}``
+    and ``outputs`` maps the same ids to the JSON paths. Each JSON is exactly what :func:`score_checkpoint` writes
+    for that benchmark alone (its provenance lists only the inputs of that benchmark).
+    """
+    missing = sorted(set(jobs) - set(outputs))
+    if missing:
+        raise WiringupError(f"score_checkpoint_on: no output path for benchmark(s) {missing}")
+    return [score_checkpoint(model_path, outputs[b], model_id=model_id, benchmark=j["benchmark"],
+                             data_root=data_root, scoring=scoring, input_size=input_size, threads=threads,
+                             assembly=j.get("assembly"), manifest=j.get("manifest"), imagenet_root=imagenet_root)
+            for b, j in jobs.items()]
+
+
+def _score_top1(model, benchmark, data_root, imagenet_root, manifest, scoring, input_size):
+    from wiringup.scoring.neural import imagenet_top1
+
+    if manifest is None:
+        raise WiringupError(f"benchmark {benchmark['id']}: top-1 needs the val manifest (rule manifest_val)")
+    root = resolve_data_path(data_root, imagenet_root, "imagenet.root")
+    result = imagenet_top1(model, root, manifest, input_size, batch_size=scoring.get("batch_size", 64),
+                           device=torch_device(), benchmark_id=benchmark["id"])
+    result["region"] = result.get("region") or "imagenet"
+    result["layer"] = result.get("layer") or "logits"
+    info = {"description": f"top-1 accuracy on the val split of {root}", "citation": "Deng et al. (2009), CVPR",
+            "data": str(root)}
+    return result, info
+
+
+def _score_local(model, model_config, benchmark, data_root, scoring, input_size, assembly=None):
+    from wiringup.scoring.benchmarks import load_assembly, load_benchmark
+    from wiringup.nets.registry import REGION_LAYERS
+    from wiringup.scoring.neural import score_neural
+
+    region = benchmark["region"]
+    layer = REGION_LAYERS[model_config["arch"]][region]
+    if assembly is not None:
+        path = Path(assembly)
+        data = load_assembly(path, region=region)
+    else:
+        path = resolve_data_path(data_root, benchmark["path"],
+                                          f"scoring.benchmarks.{benchmark['id']}.path")
+        data = load_benchmark(benchmark["type"], path, region=region, cv_scheme=benchmark.get("cv_scheme"),
+                              n_folds=benchmark.get("n_folds"))
+    if data.benchmark_id != benchmark["id"]:
+        raise WiringupError(f"benchmark {benchmark['id']!r} in the config loads data identifying itself as "
+                            f"{data.benchmark_id!r} from {path}; fix the key or the path")
+    pls, ceiling = scoring.get("pls", {}), scoring.get("ceiling", {})
+    kw = dict(batch_size=scoring.get("batch_size", 64), device=torch_device(),
+              n_components=pls.get("n_components", 25), n_splits=pls.get("n_splits", 10),
+              train_size=pls.get("train_size", 0.9), seed=pls.get("seed", 0),
+              ceiling_splits=ceiling.get("n_splits", 10), ceiling_seed=ceiling.get("seed", 0),
+              ceiling_mode=ceiling.get("mode", "global"))
+    selection = scoring.get("layer_selection") or {}
+    if model_config["arch"] in selection.get("archs", []):
+        from wiringup.nets.pixels import score_with_layer_selection
+        from wiringup.nets.registry import CANDIDATE_LAYERS
+
+        if model_config["arch"] not in CANDIDATE_LAYERS:
+            raise WiringupError(f"scoring.layer_selection.archs names {model_config['arch']!r}, which has no "
+                                f"candidate layers; candidates exist for {sorted(CANDIDATE_LAYERS)}")
+        result = score_with_layer_selection(model, data, CANDIDATE_LAYERS[model_config["arch"]], input_size,
+                                            selection_fraction=selection.get("fraction", 0.5),
+                                            selection_seed=selection.get("seed", 0), **kw)
+    else:
+        result = score_neural(model, data, layer, input_size, **kw)
+    return result, {"description": data.description, "citation": data.citation, "data": str(path)}
+
+
+def _score_brainscore(model, model_id, model_config, benchmark, scoring, input_size):
+    from wiringup.scoring.brainscore import LEGACY_IDENTIFIERS, score_brainscore
+    from wiringup.nets.registry import REGION_LAYERS
+
+    bs = scoring.get("brainscore", {})
+    if model_config["arch"] in (scoring.get("layer_selection") or {}).get("archs", []):
+        raise WiringupError(f"scoring.layer_selection.archs names {model_config['arch']!r}, but layer selection "
+                            "is a local-backend feature: brainscore-vision's own selection downloads its "
+                            "selection benchmark. With scoring.backend: brainscore, remove the architecture from "
+                            "scoring.layer_selection.archs (its fixed layers, wiringup.nets.registry.REGION_LAYERS, "
+                            "are used)")
+    result = score_brainscore(model, f"wiringup/{model_id}", benchmark["id"], input_size,
+                              REGION_LAYERS[model_config["arch"]], visual_degrees=bs.get("visual_degrees", 8),
+                              allow_download=bs.get("allow_download", False), cache_dir=bs.get("cache_dir"),
+                              imagenet_dir=bs.get("imagenet_dir"), batch_size=scoring.get("batch_size", 64),
+                              device=torch_device())
+    info = {"description": f"Brain-Score benchmark {benchmark['id']} (brainscore-vision; paper-era id "
+                           f"{LEGACY_IDENTIFIERS.get(benchmark['id'])})",
+            "citation": "Schrimpf et al. (2018), Brain-Score; see brainscore-vision for the data set's citation"}
+    return result, info

@@ -1,0 +1,487 @@
+"""Transfer of Weight Compression and Critical Training to ResNet-50 and MobileNet (paper Sec. 7, App. D.1,
+Fig. 5; AUTHORS_CODE_FACTS.md §3.3 step 5 and §3.9).
+
+Architectures
+    ``resnet50``: torchvision's ResNet-50 (``torchvision.models.resnet50(weights=None)``; never pretrained, nothing
+    is downloaded). ``width`` scales every channel count (stem 64, stage planes 64/128/256/512, bottleneck
+    expansion 4 kept): at ``width=1`` the builder *is* torchvision's function (25,557,032 parameters at 1000
+    classes, 23,454,912 of them conv weights); at other widths :class:`ScaledResNet50` builds the same module
+    tree (same names: ``conv1``, ``bn1``, ``layer1.0.conv1`` …, ``layer1.0.downsample.0``, ``fc``) with
+    torchvision's ``Bottleneck`` blocks and torchvision's initialisation, and is bit-identical to torchvision's
+    model at ``width=1`` under the same seed (tested).
+    ``mobilenet_v1``: MobileNet v1 (Howard et al. 2017) with the authors' PyTorch layout (``base_models/
+    mobilenet.py::Net``): ``model`` is a Sequential of 15 entries, ``model.0`` = conv 3×3 s2 3→32 (``.0``) + BN
+    (``.1``) + ReLU (``.2``); ``model.1`` … ``model.13`` = depthwise-separable blocks (``.0`` depthwise 3×3,
+    ``.1`` BN, ``.2`` ReLU, ``.3`` pointwise 1×1, ``.4`` BN, ``.5`` ReLU; stride 2 in blocks 2, 4, 6, 12);
+    ``model.14`` the average pool; ``fc`` the classifier. So the authors' layer names (``model.4.3``,
+    ``model.12.0`` …) and their trained-layer rules apply unchanged. ``width`` is MobileNet's width multiplier
+    α (every channel count × α, rounded). Two deliberate differences: ``model.14`` is an adaptive average pool
+    (the authors' ``AvgPool2d(7)`` equals it at 224 px; an adaptive pool also works at the 64 px of the embedded
+    default), and the initialisation is the same fan-out Kaiming normal as CORnet-S and torchvision (conv
+    weight ~ N(0, √(2 / (k·k·out_channels))), BN γ=1, β=0; the classifier keeps PyTorch's default), so "KN"
+    means one thing for every architecture. Full width: 4,231,976 parameters at 1000 classes, 3,185,088 of
+    them conv weights.
+    Pretrained weights are refused (``pretrained=True``/``weights=...`` raise): the pipeline never downloads;
+    the "standard" comparator of Fig. 5A is trained by the pipeline (variant ``<arch>_standard``).
+
+Layer mapping (the authors' ``utils/models.py``; re-expressed here as rules, see :data:`MAPPINGS`)
+    Every conv (and BN) layer of the target is mapped to one CORnet-S layer, whose WC distribution is sampled
+    at the target's shape.
+    ResNet-50 (``mapping_1``): ``conv1``/``bn1`` → ``V1.conv1``/``V1.norm1``; ``layer1`` → V2, ``layer2`` and
+    ``layer3`` → V4, ``layer4`` → IT; in each bottleneck ``conv{1,2,3}`` → ``<area>.conv{1,2,3}``,
+    ``bn{i}`` → ``<area>.norm{i}_<t>`` (t per block: layer1 0,1,1; layer2 0,1,2,3; layer3 0,1,2,3,2,3;
+    layer4 0,1,1) and ``downsample.0``/``.1`` → ``<area>.skip``/``<area>.norm_skip``. ``fc`` is unmapped.
+    MobileNet v1 (``mobilenet_mapping_6``): ``model.0.0`` → ``V1.conv1``, ``model.1.0`` → ``V1.conv2``; every
+    other depthwise conv → the 3×3 ``conv2`` of its area (blocks 2–5 V2, 6–10 V4, 11–13 IT); pointwise convs →
+    ``conv_input`` (blocks 1, 5, 10: the first 1×1 of V2, V4, IT), ``conv1`` (blocks 2, 3, 6, 11) or
+    ``conv3`` (blocks 4, 7, 8, 9, 12, 13). Each BN takes its conv's source.
+
+Sampling (:func:`sample_transfer_model`)
+    The model is first built with its KN init under ``seed`` (so ``fc`` has PyTorch's default init), then every
+    conv is drawn from its mapped distribution with a ``numpy`` Generator seeded by ``(seed, crc32(target
+    layer name))``: the same seed gives bit-identical weights. k-means layers use
+    :func:`wiringup.wc.compression.sample_kmeans_weight` at the target shape: ``frac`` = target in-channels /
+    CORnet in-channels rescales the cluster counts, so a depthwise conv (one input channel per group) gets
+    counts ≈ round(share of the cluster), i.e. mostly 0, and the leftover rule fills its single slot with the
+    **last** cluster — the authors' sampler applied as they applied it. The first conv (Gabor prior) is
+    rendered at the target's kernel size (App. D.1: "Since the Gabor function is scalable we can produce Gabor
+    kernels of varying size"; 7×7 in ResNet-50, 3×3 in MobileNet, on the grid −(k//2)..k//2). If a k-means
+    source and its target differ in kernel size, kernels are sampled at the source size and each 2-D slice is
+    resized (§3.3 step 5; :func:`resize_kernels`). Neither paper mapping needs that (ResNet-50 and MobileNet
+    3×3 layers map to CORnet 3×3 layers), but custom mappings may.
+    BatchNorm stays at PyTorch defaults (γ=1, β=0, live running statistics), as in the authors' transfer runs
+    (``resnet_v3`` deletes ``bn_init``/``batchnorm``; MobileNet sets ``no_bn``; App. D.1).
+
+Critical training sets (:data:`CT_RULES`, the authors' substring rule of §2)
+    ResNet-50: ``conv3``, ``bn3``, ``fc`` — every bottleneck's last 1×1 conv and its BN, and the classifier:
+    5,029,888 of 23,454,912 conv weights (21.4 %). MobileNet: the pointwise layers mapped to ``conv3``
+    (``model.{4,7,8,9,12,13}.3`` and their BN ``.4``), the strided depthwise layers ``model.{2,6,12}.{0,1}``
+    (the authors' ``add_layers``; ``model.4.0`` is strided too but not in their list), and ``fc``:
+    2,399,552 of 3,185,088 conv weights (75.3 %). :func:`ct_layers_from_mapping` derives the mapped part of
+    both sets from the mapping (tested to select exactly the same parameters).
+
+Region → layer commitment (:data:`REGION_LAYERS`)
+    A documented fixed choice, not a layer search: each region is read at the output of the target's last
+    layer mapped to that CORnet area's area-closing layer — ResNet-50: V1 ``maxpool`` (the stem, mapped to V1),
+    V2 ``layer1``, V4 ``layer3``, IT ``layer4``, behaviour ``avgpool``; MobileNet: V1 ``model.1.2`` (after the
+    layer mapped to ``V1.conv2``), V2 ``model.4`` (last block mapped to ``V2.conv3``), V4 ``model.9``, IT
+    ``model.13``, behaviour ``model.14``. V4 and IT sit at CORnet-S's feature strides (16, 32), and so does
+    MobileNet's V2 (8); ResNet-50's V2 (``layer1``) is at stride 4, since the stage the mapping gives V2 does not
+    downsample. :func:`wiringup.nets.pixels.layer_selection` can search layers instead.
+
+Resizing (:func:`resize_kernels`)
+    The authors used ``skimage.transform.resize(anti_aliasing=True)`` per 2-D slice; skimage is not a
+    dependency here, so slices are resized with ``torch.nn.functional.interpolate(mode="bilinear",
+    antialias=True, align_corners=False)``: the same bilinear interpolation on pixel centres, with a triangle
+    (instead of Gaussian) anti-aliasing filter when shrinking. The authors' loop reused its index variable there
+    (a latent bug, §3.3), which is not reproduced.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+# TRANSFER_ARCHS: the architectures this module defines (besides CORnet-S, the source of every WC distribution).
+# INIT_KINDS: at-birth initialisations of a transfer model: ``kn`` (the architecture's default Kaiming-normal init)
+# or ``wc`` (sampled from CORnet-S WC distributions through the mapping). The at-birth model file of arch A and
+# init I is ``results/models/init/<A>_<I>/seed<S>.pt``; its checkpoint says ``arch`` = A, ``meta.init`` = I.
+# Both live in the torch-free planning module, which resolves a variant's architecture from its init's name.
+from wiringup.plan.experiments import TRANSFER_ARCHS
+from wiringup.plan.experiments import TRANSFER_INIT_KINDS as INIT_KINDS
+from wiringup.core.io import WiringupError
+
+#: Named trained-layer conditions of the transfer variants (variant ``<arch>_<name>`` in the config):
+#: name -> (init kind, trained-set label in the score table vocabulary).
+VARIANT_KINDS = {"standard": ("kn", "all"), "kn_ct": ("kn", "ct"), "wc_ct": ("wc", "ct")}
+
+# ------------------------------------------------------------------------------------------------ ResNet-50
+RESNET50_BLOCKS = (3, 4, 6, 3)
+RESNET50_PLANES = (64, 128, 256, 512)
+
+
+def _channels(base: int, width: float) -> int:
+    return max(1, int(round(base * width)))
+
+
+def _refuse_pretrained(arch: str, pretrained: Any, weights: Any) -> None:
+    if pretrained or weights is not None:
+        raise WiringupError(
+            f"{arch}: pretrained weights are not supported — the pipeline never downloads anything. The standard "
+            f"(all layers trained) comparator of Fig. 5A is trained by the pipeline: list `standard` in "
+            f"transfer.variants (variant {arch}_standard) and set its training scale with transfer.images and "
+            "experiments.supervised_updates.epochs; there is no config key for pretrained weights")
+
+
+def _resnet_classes():
+    from torchvision.models.resnet import Bottleneck, ResNet
+
+    return Bottleneck, ResNet
+
+
+def _make_scaled_resnet50_class():
+    Bottleneck, ResNet = _resnet_classes()
+
+    class ScaledResNet50(ResNet):
+        """torchvision's ResNet-50 with every channel count × ``width`` (module names, block structure and
+        initialisation as torchvision's ``ResNet.__init__``; construction order kept, so ``width=1`` reproduces
+        ``torchvision.models.resnet50()`` bit for bit under the same seed)."""
+
+        def __init__(self, width: float = 1.0, num_classes: int = 1000):
+            nn.Module.__init__(self)
+            self._norm_layer = nn.BatchNorm2d
+            self.inplanes = _channels(64, width)
+            self.dilation = 1
+            self.groups = 1
+            self.base_width = 64
+            self.conv1 = nn.Conv2d(3, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
+            self.bn1 = nn.BatchNorm2d(self.inplanes)
+            self.relu = nn.ReLU(inplace=True)
+            self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+            planes = [_channels(p, width) for p in RESNET50_PLANES]
+            self.layer1 = self._make_layer(Bottleneck, planes[0], RESNET50_BLOCKS[0])
+            self.layer2 = self._make_layer(Bottleneck, planes[1], RESNET50_BLOCKS[1], stride=2)
+            self.layer3 = self._make_layer(Bottleneck, planes[2], RESNET50_BLOCKS[2], stride=2)
+            self.layer4 = self._make_layer(Bottleneck, planes[3], RESNET50_BLOCKS[3], stride=2)
+            self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+            self.fc = nn.Linear(planes[3] * Bottleneck.expansion, num_classes)
+            for m in self.modules():
+                if isinstance(m, nn.Conv2d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+                    nn.init.constant_(m.weight, 1)
+                    nn.init.constant_(m.bias, 0)
+
+    return ScaledResNet50
+
+
+def scaled_resnet50(width: float = 1.0, num_classes: int = 1000) -> nn.Module:
+    """:class:`ScaledResNet50` at any width (see the module doc); :func:`resnet50` uses torchvision at width 1."""
+    if width <= 0:
+        raise ValueError(f"width must be > 0, got {width}")
+    return _make_scaled_resnet50_class()(width=width, num_classes=num_classes)
+
+
+def resnet50(width: float = 1.0, num_classes: int = 1000, pretrained: bool = False, weights: Any = None
+             ) -> nn.Module:
+    """ResNet-50 with torchvision's definition and default (Kaiming-normal fan-out) init, never pretrained."""
+    _refuse_pretrained("resnet50", pretrained, weights)
+    if width <= 0:
+        raise ValueError(f"width must be > 0, got {width}")
+    if float(width) == 1.0:
+        import torchvision
+
+        return torchvision.models.resnet50(weights=None, num_classes=num_classes)
+    return scaled_resnet50(width=width, num_classes=num_classes)
+
+
+# -------------------------------------------------------------------------------------------- MobileNet v1
+#: (in, out, stride) of ``model.0`` (a plain conv) and the 13 depthwise-separable blocks ``model.1..13``.
+MOBILENET_V1_LAYERS = ((3, 32, 2), (32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1),
+                       (256, 512, 2), (512, 512, 1), (512, 512, 1), (512, 512, 1), (512, 512, 1), (512, 512, 1),
+                       (512, 1024, 2), (1024, 1024, 1))
+
+
+class MobileNetV1(nn.Module):
+    """MobileNet v1 in the authors' PyTorch layout (``model.{i}.{j}``, ``fc``); see the module doc."""
+
+    def __init__(self, width: float = 1.0, num_classes: int = 1000):
+        super().__init__()
+        if width <= 0:
+            raise ValueError(f"width must be > 0, got {width}")
+        blocks: list[nn.Module] = []
+        for i, (inp, out, stride) in enumerate(MOBILENET_V1_LAYERS):
+            o = _channels(out, width)
+            if i == 0:
+                blocks.append(nn.Sequential(
+                    nn.Conv2d(inp, o, 3, stride, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)))
+            else:
+                c = _channels(inp, width)
+                blocks.append(nn.Sequential(
+                    nn.Conv2d(c, c, 3, stride, 1, groups=c, bias=False), nn.BatchNorm2d(c), nn.ReLU(inplace=True),
+                    nn.Conv2d(c, o, 1, 1, 0, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)))
+        blocks.append(nn.AdaptiveAvgPool2d(1))
+        self.model = nn.Sequential(*blocks)
+        self.fc = nn.Linear(_channels(MOBILENET_V1_LAYERS[-1][1], width), num_classes)
+        with torch.no_grad():
+            for m in self.modules():
+                if isinstance(m, nn.Conv2d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                elif isinstance(m, nn.BatchNorm2d):
+                    m.weight.fill_(1.0)
+                    m.bias.zero_()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.model(x)
+        return self.fc(torch.flatten(x, 1))
+
+
+def mobilenet_v1(width: float = 1.0, num_classes: int = 1000, pretrained: bool = False, weights: Any = None
+                 ) -> nn.Module:
+    """MobileNet v1 with width multiplier ``width`` (1.0 = the paper's), never pretrained."""
+    _refuse_pretrained("mobilenet_v1", pretrained, weights)
+    return MobileNetV1(width=width, num_classes=num_classes)
+
+
+# ----------------------------------------------------------------------------------------------- layer maps
+#: Region -> committed layer (module doc, "Region → layer commitment").
+REGION_LAYERS = {
+    "resnet50": {"V1": "maxpool", "V2": "layer1", "V4": "layer3", "IT": "layer4", "behavior": "avgpool"},
+    "mobilenet_v1": {"V1": "model.1.2", "V2": "model.4", "V4": "model.9", "IT": "model.13",
+                     "behavior": "model.14"},
+}
+
+#: Candidate layers of Brain-Score-style layer selection (``scoring.layer_selection``, local backend): every
+#: block output from the stem to the pooled features, in depth order (Brain-Score's own lists for these models).
+CANDIDATE_LAYERS = {
+    "resnet50": ["maxpool", *[f"layer1.{i}" for i in range(3)], *[f"layer2.{i}" for i in range(4)],
+                 *[f"layer3.{i}" for i in range(6)], *[f"layer4.{i}" for i in range(3)], "avgpool"],
+    "mobilenet_v1": [f"model.{i}" for i in range(15)],
+}
+
+#: ResNet-50 stage -> CORnet-S area, and the CORnet timestep of each block's BN (mapping_1).
+_RESNET_AREAS = {"layer1": "V2", "layer2": "V4", "layer3": "V4", "layer4": "IT"}
+_RESNET_BN_T = {"layer1": (0, 1, 1), "layer2": (0, 1, 2, 3), "layer3": (0, 1, 2, 3, 2, 3), "layer4": (0, 1, 1)}
+#: MobileNet block -> (source of the depthwise conv, source of the pointwise conv) (mobilenet_mapping_6).
+_MOBILENET_BLOCKS = {
+    1: ("V1.conv2", "V2.conv_input"), 2: ("V2.conv2", "V2.conv1"), 3: ("V2.conv2", "V2.conv1"),
+    4: ("V2.conv2", "V2.conv3"), 5: ("V2.conv2", "V4.conv_input"), 6: ("V4.conv2", "V4.conv1"),
+    7: ("V4.conv2", "V4.conv3"), 8: ("V4.conv2", "V4.conv3"), 9: ("V4.conv2", "V4.conv3"),
+    10: ("V4.conv2", "IT.conv_input"), 11: ("IT.conv2", "IT.conv1"), 12: ("IT.conv2", "IT.conv3"),
+    13: ("IT.conv2", "IT.conv3"),
+}
+
+
+def _resnet50_mapping() -> dict[str, str]:
+    m = {"conv1": "V1.conv1", "bn1": "V1.norm1"}
+    for stage, n in zip(_RESNET_AREAS, RESNET50_BLOCKS):
+        area = _RESNET_AREAS[stage]
+        for b in range(n):
+            t = _RESNET_BN_T[stage][b]
+            for i in (1, 2, 3):
+                m[f"{stage}.{b}.conv{i}"] = f"{area}.conv{i}"
+                m[f"{stage}.{b}.bn{i}"] = f"{area}.norm{i}_{t}"
+            if b == 0:
+                m[f"{stage}.{b}.downsample.0"] = f"{area}.skip"
+                m[f"{stage}.{b}.downsample.1"] = f"{area}.norm_skip"
+    return m
+
+
+def _mobilenet_v1_mapping() -> dict[str, str]:
+    m = {"model.0.0": "V1.conv1", "model.0.1": "V1.conv1"}
+    for i, (dw, pw) in _MOBILENET_BLOCKS.items():
+        m.update({f"model.{i}.0": dw, f"model.{i}.1": dw, f"model.{i}.3": pw, f"model.{i}.4": pw})
+    return m
+
+
+#: Target conv/BN module name -> CORnet-S layer name, per architecture (the paper's mappings; module doc).
+MAPPINGS: dict[str, dict[str, str]] = {"resnet50": _resnet50_mapping(), "mobilenet_v1": _mobilenet_v1_mapping()}
+#: The authors' names of these mappings.
+MAPPING_NAMES = {"resnet50": "mapping_1", "mobilenet_v1": "mobilenet_mapping_6"}
+
+#: Critical-training rules (substrings of parameter names, the authors' rule of §2).
+CT_RULES: dict[str, list[str]] = {
+    "resnet50": ["conv3", "bn3", "fc"],
+    "mobilenet_v1": ["model.4.3", "model.4.4", "model.7.3", "model.7.4", "model.8.3", "model.8.4",
+                     "model.9.3", "model.9.4", "model.12.3", "model.12.4", "model.13.3", "model.13.4",
+                     "model.2.0", "model.2.1", "model.6.0", "model.6.1", "model.12.0", "model.12.1", "fc"],
+}
+#: CORnet-S layers that critical training trains (§2: ``V2.conv3``, ``V4.conv3``, ``IT.conv3`` + decoder).
+CORNET_CT_LAYERS = ("V2.conv3", "V4.conv3", "IT.conv3")
+#: CORnet-S's own CT rules (§2; the ``ct`` trained-layer set of the config), for the reference rows of the tables.
+CORNET_CT_RULES = [*CORNET_CT_LAYERS, "decoder"]
+#: Layers the authors' MobileNet CT adds beyond the mapping (``add_layers`` of ``transfer_models.py``).
+CT_EXTRA_LAYERS = {"resnet50": (), "mobilenet_v1": ("model.2.0", "model.2.1", "model.6.0", "model.6.1",
+                                                     "model.12.0", "model.12.1")}
+#: Paper's measured counts at full width (AUTHORS_CODE_FACTS.md §3.9): (CT conv weights, all conv weights).
+PAPER_CT_CONV_WEIGHTS = {"resnet50": (5_029_888, 23_454_912), "mobilenet_v1": (2_399_552, 3_185_088)}
+
+
+def _ct_rules(arch: str) -> list[str]:
+    return CORNET_CT_RULES if arch == "cornet_s" else CT_RULES[arch]
+
+
+def _check_arch(arch: str) -> None:
+    if arch not in TRANSFER_ARCHS:
+        raise WiringupError(f"unknown transfer architecture {arch!r}; known: {list(TRANSFER_ARCHS)}")
+
+
+def _norm_source(source: str) -> str:
+    """The CORnet-S conv a mapped BN source belongs to (``V4.norm3_2`` -> ``V4.conv3``)."""
+    area, name = source.split(".", 1)
+    if name.startswith("norm_skip"):
+        return f"{area}.skip"
+    if name.startswith("norm"):
+        return f"{area}.conv{name[4]}"
+    return source
+
+
+def _meta_model(arch: str, width: float = 1.0, num_classes: int = 1000) -> nn.Module:
+    from wiringup.nets.registry import ARCHITECTURES
+
+    with torch.device("meta"):
+        return ARCHITECTURES[arch](width=width, num_classes=num_classes)
+
+
+def ct_layers_from_mapping(arch: str, mapping: Mapping[str, str] | None = None) -> list[str]:
+    """Module names of the CT set derived as the authors did: every conv or BN whose CORnet source belongs to
+    ``V2/V4/IT.conv3``, every layer the mapping leaves out (the classifier), plus :data:`CT_EXTRA_LAYERS`."""
+    _check_arch(arch)
+    mapping = MAPPINGS[arch] if mapping is None else mapping
+    model = _meta_model(arch)
+    out = []
+    for name, m in model.named_modules():
+        if not isinstance(m, (nn.Conv2d, nn.BatchNorm2d, nn.Linear)):
+            continue
+        if name not in mapping or _norm_source(mapping[name]) in CORNET_CT_LAYERS \
+                or name in CT_EXTRA_LAYERS[arch]:
+            out.append(name)
+    return out
+
+
+def trained_counts(arch: str, rules: Sequence[str] | None, width: float = 1.0, num_classes: int = 1000
+                   ) -> dict[str, Any]:
+    """Trained/frozen parameter counts of ``arch`` under substring ``rules`` (None: every layer), both
+    conventions (``conv_weights``: the authors' count; ``total``: every parameter); no weights are allocated."""
+    from wiringup.nets.registry import apply_trained_layers
+
+    model = _meta_model(arch, width, num_classes)
+    return apply_trained_layers(model, list(rules) if rules is not None else [""])
+
+
+def parameter_table(archs: Mapping[str, float] | Sequence[str] = TRANSFER_ARCHS, num_classes: int = 1000
+                    ) -> list[dict[str, Any]]:
+    """One row per architecture × width (the given widths and full width): total parameters, conv weights, and
+    the CT set's trained counts and reductions in both conventions. ``archs`` maps arch -> width; ``cornet_s``
+    may be included as the reference (its CT rules: :data:`CORNET_CT_RULES`)."""
+    widths = dict(archs) if isinstance(archs, Mapping) else {a: 1.0 for a in archs}
+    rows = []
+    for arch, width in widths.items():
+        if arch != "cornet_s":
+            _check_arch(arch)
+        for w, nc in sorted({(1.0, 1000), (float(width), int(num_classes))}):
+            c = trained_counts(arch, _ct_rules(arch), width=w, num_classes=nc)
+            t, tot = c["trained"], c["total"]
+            rows.append({
+                "arch": arch, "width": w, "num_classes": nc, "mapping": MAPPING_NAMES.get(arch, "(source)"),
+                "ct_rules": " ".join(_ct_rules(arch)),
+                "total_parameters": tot["total"], "conv_weights": tot["conv_weights"],
+                "ct_trained_conv_weights": t["conv_weights"], "ct_trained_parameters": t["total"],
+                "ct_conv_weights_percent": 100.0 * t["conv_weights"] / tot["conv_weights"],
+                "ct_parameters_percent": 100.0 * t["total"] / tot["total"],
+                # the paper's "parameter reduction": trained conv weights vs every parameter of the standard model
+                "reduction_vs_total_percent": 100.0 * (1 - t["conv_weights"] / tot["total"]),
+            })
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------- sampling
+def resize_kernels(weight: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
+    """Resize every 2-D slice of ``weight`` ``(out, in, kh, kw)`` to ``size`` (module doc, "Resizing")."""
+    import torch.nn.functional as F
+
+    w = np.asarray(weight)
+    if w.ndim != 4:
+        raise WiringupError(f"resize_kernels: need a 4-d conv weight, got shape {w.shape}")
+    th, tw = (size, size) if isinstance(size, int) else size
+    if (th, tw) == w.shape[2:]:
+        return w.astype(np.float32, copy=True)
+    out, inp, kh, kw = w.shape
+    t = torch.from_numpy(np.ascontiguousarray(w, dtype=np.float32)).reshape(out * inp, 1, kh, kw)
+    shrink = th < kh or tw < kw
+    r = F.interpolate(t, size=(int(th), int(tw)), mode="bilinear", align_corners=False, antialias=shrink)
+    return r.reshape(out, inp, int(th), int(tw)).numpy()
+
+
+@torch.no_grad()
+def sample_transfer_model(wc: Any, arch: str, seed: int, *, width: float = 1.0, num_classes: int = 1000,
+                          mapping: Mapping[str, str] | None = None, zero_noise_1x1: bool = True,
+                          gabor_clip_to_bounds: bool = False) -> nn.Module:
+    """A new ``arch`` network whose conv weights are drawn from CORnet-S WC distributions ``wc`` (a
+    :class:`wiringup.wc.compression.WCDistributions`) through ``mapping`` (default: the paper's, see
+    :data:`MAPPINGS`); BN at defaults; the classifier at PyTorch's default init under ``seed``.
+
+    ``zero_noise_1x1`` / ``gabor_clip_to_bounds`` as in :func:`wiringup.wc.compression.sample_model`.
+    The returned module carries ``wiringup_transfer`` (mapping name, seed, per-layer source and method).
+    """
+    from wiringup.nets.registry import build_model
+    from wiringup.wc.compression import (GaborGMMLayer, KMeansLayer, kmeans_noise, layer_rng, sample_gabor_weight,
+                                     sample_kmeans_weight)
+
+    _check_arch(arch)
+    if getattr(wc, "arch", None) != "cornet_s":
+        raise WiringupError(f"transfer samples from CORnet-S WC distributions; these were made for "
+                            f"{getattr(wc, 'arch', None)!r}")
+    mapping_name = MAPPING_NAMES[arch] if mapping is None else "custom"
+    mapping = MAPPINGS[arch] if mapping is None else dict(mapping)
+    model = build_model(arch, seed=seed, width=width, num_classes=num_classes)
+    layers: dict[str, dict[str, Any]] = OrderedDict()
+    for name, conv in model.named_modules():
+        if not isinstance(conv, nn.Conv2d):
+            continue
+        if name not in mapping:
+            raise WiringupError(f"{arch} layer {name!r} has no CORnet-S source in the mapping; every conv must be "
+                                "mapped")
+        src = mapping[name]
+        if src not in wc.layers:
+            raise WiringupError(f"{arch} layer {name!r} maps to {src!r}, which the WC set does not hold "
+                                f"(it holds {sorted(wc.layers)})")
+        dist = wc.layers[src]
+        if not isinstance(dist, (GaborGMMLayer, KMeansLayer)):
+            raise WiringupError(f"{src}: transfer samples WC distributions (k-means clusters, Gabor prior); this set "
+                                f"holds a {type(dist).__name__} there — use a WC fit (results/wc/<name>/"
+                                "distributions.npz), not an alternative compression")
+        rng = layer_rng(seed, name)
+        shape = tuple(int(s) for s in conv.weight.shape)
+        info: dict[str, Any] = {"source": src, "shape": list(shape), "groups": conv.groups}
+        if isinstance(dist, GaborGMMLayer):
+            w = sample_gabor_weight(dist, shape, rng, clip_to_bounds=gabor_clip_to_bounds)
+            info["method"] = f"gabor_gmm rendered at {shape[2]}x{shape[3]}"
+        else:
+            kh, kw = dist.kernel_size
+            w = sample_kmeans_weight(dist, (shape[0], shape[1], kh, kw), rng,
+                                     noise=kmeans_noise(dist, zero_noise_1x1, src))
+            info["method"] = "kmeans"
+            if (kh, kw) != shape[2:]:
+                w = resize_kernels(w, shape[2:])
+                info["method"] = f"kmeans at {kh}x{kw}, resized to {shape[2]}x{shape[3]}"
+        conv.weight.copy_(torch.from_numpy(np.ascontiguousarray(w, dtype=np.float32)))
+        layers[name] = info
+    model.wiringup_transfer = {"arch": arch, "mapping": mapping_name, "seed": int(seed), "width": float(width),
+                               "zero_noise_1x1": bool(zero_noise_1x1),
+                               "gabor_clip_to_bounds": bool(gabor_clip_to_bounds),
+                               "batchnorm": "PyTorch defaults (gamma 1, beta 0, live running statistics)",
+                               "layers": dict(layers)}
+    return model
+
+
+def init_name(arch: str, kind: str) -> str:
+    """The at-birth model name of ``arch`` with init ``kind`` (``results/models/init/<name>/seed<S>.pt``)."""
+    _check_arch(arch)
+    if kind not in INIT_KINDS:
+        raise WiringupError(f"unknown transfer init {kind!r}; known: {list(INIT_KINDS)}")
+    return f"{arch}_{kind}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m wiringup.wc.transfer [--width W] [--num-classes N]``: print the parameter table."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m wiringup.wc.transfer",
+                                 description="Trained/total parameter counts of the transfer architectures' CT sets")
+    ap.add_argument("--width", type=float, default=1.0)
+    ap.add_argument("--num-classes", type=int, default=1000)
+    a = ap.parse_args(argv)
+    for r in parameter_table({arch: a.width for arch in TRANSFER_ARCHS}, num_classes=a.num_classes):
+        print(f"{r['arch']:13s} width {r['width']:<5g} classes {r['num_classes']:<5d} total {r['total_parameters']:>11,d}"
+              f"  conv {r['conv_weights']:>11,d}  CT conv {r['ct_trained_conv_weights']:>10,d} "
+              f"({r['ct_conv_weights_percent']:.1f} %)  CT all {r['ct_trained_parameters']:>10,d} "
+              f"({r['ct_parameters_percent']:.1f} %)")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
