@@ -14,18 +14,15 @@ report: "workflow/report/workflow.rst"
 
 
 
-include: "workflow/rules/common.smk"
+include: "workflow/rules/common.smk"  # validates the config and builds PLAN (wiringup.plan.build): first
 include: "workflow/rules/data.smk"
 include: "workflow/rules/models.smk"
-# experiments: each registers its models (SCORED_MODELS), figures (FIGURE_FILES) and other targets (TARGETS)
 include: "workflow/rules/wc.smk"
 include: "workflow/rules/experiments.smk"
 include: "workflow/rules/transfer.smk"
 include: "workflow/rules/authors.smk"
-# scoring and figures come last: they read the registries
 include: "workflow/rules/scoring.smk"
 include: "workflow/rules/figures.smk"
-# provenance reads the default targets (issue 8)
 include: "workflow/rules/provenance.smk"
 
 
@@ -33,6 +30,6 @@ rule all:
     default_target: True
     input:
         "results/tables/scores.csv",
-        FIGURE_FILES,
-        TARGETS,
+        PLAN.figure_files,  # the registries come from the plan: the order of the files above does not matter
+        PLAN.targets,
         "results/tables/provenance.csv",

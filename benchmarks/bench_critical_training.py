@@ -25,7 +25,8 @@ import torch  # noqa: E402
 import yaml  # noqa: E402
 
 from wiringup.plan.experiments import resolve_trained_set  # noqa: E402
-from wiringup.nets.registry import build_model, trained_set_counts  # noqa: E402
+from wiringup.nets.registry import build_model  # noqa: E402
+from wiringup.nets.trained_layers import trained_set_counts  # noqa: E402
 from wiringup.training import Recipe, make_optimizer  # noqa: E402
 
 

@@ -5,7 +5,8 @@ Loads one Cowley et al. (2023) session, makes random-projection features of a re
 (ReLU of a fixed random projection of the pixels at 32x32, default 12,544 features, the size of a CORnet-S
 V4 output at 112 px), then runs, in one process:
 
-* ours: ``wiringup.scoring.neural.pls_crossval`` + ``split_half_ceiling`` (seed 1, Brain-Score's fixed random_state);
+* ours: ``wiringup.scoring.metric.pls_crossval`` + ``wiringup.scoring.ceiling.split_half_ceiling`` (seed 1,
+  Brain-Score's fixed random_state);
 * Brain-Score: ``load_metric('pls', crossvalidation_kwargs=dict(stratification_coord=None))`` +
   ``load_ceiling('internal_consistency')`` on ``NeuroidAssembly`` objects built from the same arrays.
 
@@ -31,8 +32,9 @@ import numpy as np  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from wiringup.scoring.benchmarks import load_cowley2023  # noqa: E402
-from wiringup.scoring.neural import pls_crossval, split_half_ceiling  # noqa: E402
+from wiringup.scoring.benchmarks.cowley2023 import load_cowley2023  # noqa: E402
+from wiringup.scoring.ceiling import split_half_ceiling  # noqa: E402
+from wiringup.scoring.metric import pls_crossval  # noqa: E402
 
 
 def random_features(images, n_features: int, seed: int) -> np.ndarray:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Time the Weight Compression fit (``wiringup.wc.compression.fit_wc``) of a full-size CORnet-S.
+"""Time the Weight Compression fit (``wiringup.wc.fit.fit_wc``) of a full-size CORnet-S.
 
 No trained CORnet-S weights ship with the project, so the network to compress is either
 
@@ -27,7 +27,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from wiringup.wc import gabor  # noqa: E402
-from wiringup.wc import compression as wcmod  # noqa: E402
+from wiringup.wc.authors import import_authors  # noqa: E402
+from wiringup.wc.distributions import KMeansLayer, save_wc  # noqa: E402
+from wiringup.wc.fit import AUTHORS_K, fit_wc  # noqa: E402
+from wiringup.wc.sample import sample_model  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,30 +61,30 @@ def main(argv: list[str] | None = None) -> int:
         model = load_model(args.checkpoint)[0]
         what = args.checkpoint
     elif args.source == "authors":
-        wc = wcmod.import_authors(Path(args.data_root) / "geiger2022" / "wc_distributions", seed=args.seed)
-        model = wcmod.sample_model(wc, seed=args.seed, width=args.width, copy_bn_stats=False)
+        wc = import_authors(Path(args.data_root) / "geiger2022" / "wc_distributions", seed=args.seed)
+        model = sample_model(wc, seed=args.seed, width=args.width, copy_bn_stats=False)
         what = f"CORnet-S width {args.width} sampled from the authors' WC files"
     else:
         model = build_model("cornet_s", seed=args.seed, width=args.width)
         what = f"CORnet-S width {args.width}, Kaiming-Normal init"
     print(f"network: {what} (prepared in {time.perf_counter() - t0:.1f} s)")
     t0 = time.perf_counter()
-    wc = wcmod.fit_wc(model, k_per_layer=wcmod.AUTHORS_K if args.k == "authors" else None, seed=args.seed,
-                      gabor_niter=args.gabor_niter, gabor_n_jobs=args.gabor_jobs, progress=True)
+    wc = fit_wc(model, k_per_layer=AUTHORS_K if args.k == "authors" else None, seed=args.seed,
+                gabor_niter=args.gabor_niter, gabor_n_jobs=args.gabor_jobs, progress=True)
     total = time.perf_counter() - t0
     timings = wc.source["timings_s"]
     first = next(iter(wc.layers))
     gabor_s = timings[first]
     print("layer       k  (elbow rule k)  seconds")
     for name, layer in wc.layers.items():
-        if isinstance(layer, wcmod.KMeansLayer):
+        if isinstance(layer, KMeansLayer):
             print(f"{name:<12}{layer.k:>2}  ({layer.elbow['rule_k']:>2})  {timings[name]:8.2f}")
     print(f"k-means + BatchNorm (without the Gabor fit): {total - gabor_s:.1f} s")
     print(f"Gabor fit + mixture ({first}, niter={args.gabor_niter}, {args.gabor_jobs} processes, "
           f"{wc.layers[first].n_components} components): {gabor_s:.1f} s")
     print(f"total: {total:.1f} s; WC parameter count (authors' rule): {wc.parameter_count()['authors_rule']}")
     if args.out:
-        wcmod.save_wc(wc, args.out)
+        save_wc(wc, args.out)
         print(f"saved {args.out}")
     return 0
 

@@ -9,6 +9,33 @@ os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 
 REPO = Path(__file__).resolve().parents[1]
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def deep_merge(base: dict, over: dict) -> dict:
+    """Snakemake's --configfile semantics: nested mappings merge, everything else replaces."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def validated_config(config: dict | str | Path, *overrides: dict | str | Path) -> dict:
+    """The config as the workflow sees it: config files merged in order (Snakemake's --configfile) and validated
+    against the schema, which fills in its defaults (workflow/rules/common.smk). Dicts are copied, not changed."""
+    import copy
+
+    import yaml
+    from snakemake.utils import validate
+
+    def load(c):
+        return yaml.safe_load(Path(c).read_text()) if isinstance(c, (str, Path)) else copy.deepcopy(c)
+
+    out = load(config)
+    for o in overrides:
+        out = deep_merge(out, load(o))
+    validate(out, str(SCHEMA))
+    return out
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +45,12 @@ def data_root() -> Path:
     if not root.is_dir():
         pytest.skip(f"real data not found at {root}; set WIRINGUP_DATA_ROOT")
     return root
+
+
+@pytest.fixture(scope="session")
+def validated():
+    """:func:`validated_config` as a fixture."""
+    return validated_config
 
 
 LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost", "0.0.0.0"}

@@ -15,24 +15,18 @@ import torch
 from PIL import Image
 from torch import nn
 
-from wiringup.nets.pixels import Pixels, layer_selection, score_with_layer_selection, selection_split
-from wiringup.scoring.benchmarks import (
-    NeuralData,
-    load_assembly,
-    load_benchmark,
-    load_cowley2023,
-    load_majajhong2015_slice,
-    package_assembly,
-)
 from wiringup.core.io import WiringupError
-from wiringup.scoring.neural import (
-    image_features,
-    imagenet_top1,
-    make_kfold_shuffles,
-    pls_crossval,
-    score_features,
-    score_neural,
-)
+from wiringup.nets.pixels import Pixels
+from wiringup.scoring.benchmarks.assembly import load_assembly, package_assembly
+from wiringup.scoring.benchmarks.cowley2023 import load_cowley2023
+from wiringup.scoring.benchmarks.majajhong2015 import load_majajhong2015_slice
+from wiringup.scoring.benchmarks.neural_data import NeuralData
+from wiringup.scoring.benchmarks.registry import load_benchmark
+from wiringup.scoring.features import image_features
+from wiringup.scoring.metric import make_kfold_shuffles, pls_crossval
+from wiringup.scoring.neural import score_features, score_neural
+from wiringup.scoring.selection import layer_selection, score_with_layer_selection, selection_split
+from wiringup.scoring.top1 import imagenet_top1
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_ROOT = Path(os.environ.get("WIRINGUP_DATA_ROOT", REPO.parent / "shared" / "data"))

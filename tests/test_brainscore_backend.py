@@ -1,4 +1,5 @@
-"""Tests for wiringup.scoring.brainscore: the paper's Brain-Score benchmarks through brainscore-vision 2.x.
+"""Tests for wiringup.scoring.brainscore (catalog, model, offline, score): the paper's Brain-Score benchmarks
+through brainscore-vision 2.x, and local data scored by brainscore-vision's own metric (tests/brainscore_helpers.py).
 
 Nothing here may reach the network: a module-wide guard fails any non-loopback connection or DNS lookup (and
 records it, in case brainscore swallows the error) and any pip call. The brainscore path is exercised end to
@@ -36,11 +37,28 @@ os.environ.pop("RESULTCACHING_S3_BUCKET", None)
 
 pytest.importorskip("brainscore_vision")
 
-from wiringup.scoring.neural import brainscore as bb  # noqa: E402
-from wiringup.scoring.benchmarks import NeuralData, load_cowley2023  # noqa: E402
+from brainscore_helpers import (  # noqa: E402
+    neural_assemblies,
+    score_local_through_brainscore,
+    stimulus_set_from_images,
+)
 from wiringup.core.io import WiringupError  # noqa: E402
+from wiringup.nets.preprocessing import preprocess_stimuli  # noqa: E402
 from wiringup.nets.registry import REGION_LAYERS, build_model  # noqa: E402
-from wiringup.scoring.neural import extract_features, preprocess_stimuli, score_neural  # noqa: E402
+from wiringup.scoring.benchmarks.cowley2023 import load_cowley2023  # noqa: E402
+from wiringup.scoring.benchmarks.neural_data import NeuralData  # noqa: E402
+from wiringup.scoring.brainscore import score as bs_score  # noqa: E402
+from wiringup.scoring.brainscore.catalog import (  # noqa: E402
+    LEGACY_IDENTIFIERS,
+    PAPER_BENCHMARKS,
+    PRIVATE_BENCHMARKS,
+    PUBLIC_BENCHMARKS,
+)
+from wiringup.scoring.brainscore.model import brain_model, weights_fingerprint  # noqa: E402
+from wiringup.scoring.brainscore.offline import brainio_cache_dir, offline_guard, required_cache_files  # noqa: E402
+from wiringup.scoring.brainscore.score import score_brainscore  # noqa: E402
+from wiringup.scoring.features import extract_features  # noqa: E402
+from wiringup.scoring.neural import score_neural  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_ROOT = Path(os.environ.get("WIRINGUP_DATA_ROOT", REPO.parent / "shared" / "data"))
@@ -101,7 +119,7 @@ def cowley_210325():
 
 def _look_at(brain, images, region, folder):
     ids = [f"s{i:03d}" for i in range(len(images))]
-    stimuli = bb.stimulus_set_from_images(images, ids, folder, f"test.{region}.{len(images)}")
+    stimuli = stimulus_set_from_images(images, ids, folder, f"test.{region}.{len(images)}")
     brain.start_recording(region, time_bins=[(70, 170)])
     out = brain.look_at(stimuli)
     assert list(out["stimulus_id"].values) == ids
@@ -116,12 +134,12 @@ def test_paper_benchmarks_are_the_registered_ones():
     registered = set()
     for init in (Path(brainscore_vision.__file__).parent / "benchmarks").glob("*/__init__.py"):
         registered |= set(re.findall(r"benchmark_registry\[['\"]([^'\"]+)['\"]\]", init.read_text()))
-    assert set(bb.PAPER_BENCHMARKS) <= registered
-    assert len(bb.PRIVATE_BENCHMARKS) == 6 and len(bb.PUBLIC_BENCHMARKS) == 5
-    assert all("public" in b for b in bb.PUBLIC_BENCHMARKS)
-    assert [bb.PAPER_BENCHMARKS[b] for b in bb.PRIVATE_BENCHMARKS] == ["V1", "V2", "V4", "IT", "behavior", "imagenet"]
-    assert [bb.PAPER_BENCHMARKS[b] for b in bb.PUBLIC_BENCHMARKS] == ["V1", "V2", "V4", "IT", "behavior"]
-    assert set(bb.LEGACY_IDENTIFIERS) == set(bb.PAPER_BENCHMARKS)
+    assert set(PAPER_BENCHMARKS) <= registered
+    assert len(PRIVATE_BENCHMARKS) == 6 and len(PUBLIC_BENCHMARKS) == 5
+    assert all("public" in b for b in PUBLIC_BENCHMARKS)
+    assert [PAPER_BENCHMARKS[b] for b in PRIVATE_BENCHMARKS] == ["V1", "V2", "V4", "IT", "behavior", "imagenet"]
+    assert [PAPER_BENCHMARKS[b] for b in PUBLIC_BENCHMARKS] == ["V1", "V2", "V4", "IT", "behavior"]
+    assert set(LEGACY_IDENTIFIERS) == set(PAPER_BENCHMARKS)
 
 
 # ------------------------------------------------------------------------------------------- brain model
@@ -129,7 +147,7 @@ def test_paper_benchmarks_are_the_registered_ones():
 def test_brain_model_reads_the_first_timestep(tiny, images, tmp_path):
     layers = {"V4": "V4.output-t0", "IT": "IT.output-t0"}
     tiny.train()
-    brain = bb.brain_model(tiny, "tiny", SIZE, layers)
+    brain = brain_model(tiny, "tiny", SIZE, layers)
     x = preprocess_stimuli(images, SIZE)
     ours = {name: extract_features(tiny, x, name) for name in ("V4.output-t0", "V4.output-t3", "IT.output-t0")}
 
@@ -141,21 +159,21 @@ def test_brain_model_reads_the_first_timestep(tiny, images, tmp_path):
     assert tiny.training  # train/eval mode restored
 
     # a later timestep by name, and the hazard this wrapper exists for: plain PytorchWrapper keeps the LAST call
-    later = bb.brain_model(tiny, "tiny", SIZE, {"V4": "V4.output-t3"})
+    later = brain_model(tiny, "tiny", SIZE, {"V4": "V4.output-t3"})
     np.testing.assert_allclose(_look_at(later, images, "V4", tmp_path / "b"), ours["V4.output-t3"], atol=1e-5,
                                rtol=0)
     from brainscore_vision.model_helpers.activations.pytorch import PytorchWrapper, load_preprocess_images
 
     plain = PytorchWrapper(tiny, functools.partial(load_preprocess_images, image_size=SIZE), identifier=False)
     ids = [f"s{i:03d}" for i in range(len(images))]
-    stimuli = bb.stimulus_set_from_images(images, ids, tmp_path / "c", "plain")
+    stimuli = stimulus_set_from_images(images, ids, tmp_path / "c", "plain")
     plain_v4 = plain(stimuli, layers=["V4.output"]).transpose("presentation", "neuroid").values
     np.testing.assert_allclose(plain_v4, ours["V4.output-t3"], atol=1e-5, rtol=0)
     tiny.train()
 
 
 def test_brain_model_missing_timestep(tiny, images, tmp_path):
-    brain = bb.brain_model(tiny, "tiny", SIZE, {"V4": "V4.output-t9"})
+    brain = brain_model(tiny, "tiny", SIZE, {"V4": "V4.output-t9"})
     with pytest.raises(WiringupError, match=r"-t0 \.\.\. -t3"):
         _look_at(brain, images[:2], "V4", tmp_path)
 
@@ -164,33 +182,33 @@ def test_missing_layer_refused_before_any_activation(tiny, images, tmp_path):
     before = tiny.forward_calls["n"]
     bad = {**REGION_LAYERS["cornet_s"], "IT": "IT.outptu-t0"}
     with pytest.raises(WiringupError, match=r"region_layers\['IT'\].*IT\.outptu") as info:
-        bb.brain_model(tiny, "tiny", SIZE, bad)
+        brain_model(tiny, "tiny", SIZE, bad)
     assert "IT.output" in str(info.value)  # lists valid names
     with pytest.raises(WiringupError, match="IT.outptu"):
-        bb.score_brainscore(tiny, "tiny", "MajajHong2015.V4-pls", SIZE, bad, cache_dir=tmp_path)
+        score_brainscore(tiny, "tiny", "MajajHong2015.V4-pls", SIZE, bad, cache_dir=tmp_path)
     with pytest.raises(WiringupError, match="behavioural readout.*decoder.avgpol"):
-        bb.score_brainscore(tiny, "tiny", "Rajalingham2018-i2n", SIZE, {"behavior": "decoder.avgpol-t0"},
+        score_brainscore(tiny, "tiny", "Rajalingham2018-i2n", SIZE, {"behavior": "decoder.avgpol-t0"},
                             cache_dir=tmp_path)
     with pytest.raises(WiringupError, match="no 'V1' entry"):
-        bb.score_brainscore(tiny, "tiny", "FreemanZiemba2013.V1-pls", SIZE, {"V4": "V4.output-t0"},
+        score_brainscore(tiny, "tiny", "FreemanZiemba2013.V1-pls", SIZE, {"V4": "V4.output-t0"},
                             cache_dir=tmp_path)
     with pytest.raises(WiringupError, match="1000"):
-        bb.score_brainscore(tiny, "tiny", "ImageNet-top1", SIZE, REGION_LAYERS["cornet_s"], cache_dir=tmp_path)
+        score_brainscore(tiny, "tiny", "ImageNet-top1", SIZE, REGION_LAYERS["cornet_s"], cache_dir=tmp_path)
     data = NeuralData("Test.V4-pls", "V4", "synthetic", "none", [f"s{i}" for i in range(len(images))], images,
                       np.random.default_rng(0).standard_normal((3, len(images), 2)))
     with pytest.raises(WiringupError, match="V4.nope"):
-        bb.score_local_through_brainscore(tiny, data, "V4.nope-t0", SIZE)
+        score_local_through_brainscore(tiny, data, "V4.nope-t0", SIZE)
     assert tiny.forward_calls["n"] == before
     assert list(tmp_path.iterdir()) == []
 
 
 def test_unknown_benchmark_refused_listing_known(tiny, tmp_path):
     with pytest.raises(WiringupError) as info:
-        bb.score_brainscore(tiny, "tiny", "dicarlo.Majaj2015.IT-pls", SIZE, REGION_LAYERS["cornet_s"],
+        score_brainscore(tiny, "tiny", "dicarlo.Majaj2015.IT-pls", SIZE, REGION_LAYERS["cornet_s"],
                             cache_dir=tmp_path)
     message = str(info.value)
     assert "dicarlo.Majaj2015.IT-pls" in message
-    assert all(b in message for b in bb.PAPER_BENCHMARKS)
+    assert all(b in message for b in PAPER_BENCHMARKS)
 
 
 # ------------------------------------------------------------------------------------ offline / download
@@ -199,10 +217,10 @@ def test_uncached_benchmark_refused_without_network(tiny, tmp_path, monkeypatch)
     cache = tmp_path / "empty_cache"
     cache.mkdir()
     monkeypatch.setenv("BRAINIO_HOME", str(cache))
-    assert bb.brainio_cache_dir() == cache
+    assert brainio_cache_dir() == cache
     before, attempts = tiny.forward_calls["n"], len(ATTEMPTS)
     with pytest.raises(WiringupError) as info:
-        bb.score_brainscore(tiny, "tiny", "MajajHong2015.IT-pls", SIZE, REGION_LAYERS["cornet_s"])
+        score_brainscore(tiny, "tiny", "MajajHong2015.IT-pls", SIZE, REGION_LAYERS["cornet_s"])
     message = str(info.value)
     assert "MajajHong2015.IT-pls" in message and str(cache) in message
     assert "scoring.brainscore.allow_download" in message and "scoring.brainscore.cache_dir" in message
@@ -211,10 +229,10 @@ def test_uncached_benchmark_refused_without_network(tiny, tmp_path, monkeypatch)
     assert tiny.forward_calls["n"] == before
     assert list(cache.iterdir()) == []  # nothing written into the cache
 
-    files = bb.required_cache_files("MajajHong2015public.IT-pls", cache)
+    files = required_cache_files("MajajHong2015public.IT-pls", cache)
     assert [f.kind for f in files] == ["assembly", "stimulus_csv", "stimulus_zip"]
     assert all(f.path.parent.parent == cache and f.path.parent.name == f.sha1 and not f.present for f in files)
-    assert bb.required_cache_files("ImageNet-top1", cache) == []
+    assert required_cache_files("ImageNet-top1", cache) == []
 
 
 def test_offline_guard_blocks_every_download(tmp_path):
@@ -223,7 +241,7 @@ def test_offline_guard_blocks_every_download(tmp_path):
 
     attempts = len(ATTEMPTS)
     with pytest.raises(WiringupError, match="MajajHong2015public.IT-pls"):
-        with bb.offline_guard("MajajHong2015public.IT-pls", tmp_path):
+        with offline_guard("MajajHong2015public.IT-pls", tmp_path):
             load_benchmark("MajajHong2015public.IT-pls")
     assert len(ATTEMPTS) == attempts
     assert not any(p.is_file() for p in tmp_path.rglob("*"))
@@ -233,7 +251,7 @@ def test_offline_guard_blocks_every_download(tmp_path):
 
 def test_local_benchmark_through_brainscore_matches_ours(tiny, cowley_210325):
     d = cowley_210325
-    bs = bb.score_local_through_brainscore(tiny, d, "V4.output-t0", SIZE, identifier="tiny", seed=1)
+    bs = score_local_through_brainscore(tiny, d, "V4.output-t0", SIZE, identifier="tiny", seed=1)
     ours = score_neural(tiny, d, "V4.output-t0", SIZE, seed=1, ceiling_seed=1, ceiling_mode="global")
     assert bs["backend"] == "brainscore"
     assert (bs["n_stimuli"], bs["n_neuroids"], bs["n_features"]) == (640, 50, ours["n_features"])
@@ -256,12 +274,12 @@ def test_score_brainscore_result_on_a_brainscore_neural_benchmark(tiny, cowley_2
     from brainscore_vision.benchmark_helpers.neural_common import NeuralBenchmark
 
     d = cowley_210325
-    repeated, averaged = bb._neural_assemblies(d, None)
+    repeated, averaged = neural_assemblies(d, None)
     averaged = averaged.expand_dims("time_bin_start").expand_dims("time_bin_end")
     averaged["time_bin_start"], averaged["time_bin_end"] = [70], [170]
     averaged = averaged.stack(time_bin=["time_bin_start", "time_bin_end"]).squeeze("time_bin")
     averaged = averaged.transpose("presentation", "neuroid")
-    averaged.attrs["stimulus_set"] = bb.stimulus_set_from_images(d.images, d.stimulus_ids, tmp_path / "stimuli",
+    averaged.attrs["stimulus_set"] = stimulus_set_from_images(d.images, d.stimulus_ids, tmp_path / "stimuli",
                                                                  f"test.cowley.{uuid.uuid4().hex}")
     ceiler = load_ceiling("internal_consistency")
     benchmark = NeuralBenchmark(
@@ -274,8 +292,8 @@ def test_score_brainscore_result_on_a_brainscore_neural_benchmark(tiny, cowley_2
         requested.update(benchmark_id=benchmark_id, **kwargs)
         return benchmark
 
-    monkeypatch.setattr(bb, "load_benchmark_checked", fake_load)
-    out = bb.score_brainscore(tiny, "tiny", "MajajHong2015public.V4-pls", SIZE, REGION_LAYERS["cornet_s"],
+    monkeypatch.setattr(bs_score, "load_benchmark_checked", fake_load)
+    out = score_brainscore(tiny, "tiny", "MajajHong2015public.V4-pls", SIZE, REGION_LAYERS["cornet_s"],
                               cache_dir=tmp_path / "cache")
     assert requested["benchmark_id"] == "MajajHong2015public.V4-pls" and requested["allow_download"] is False
     ours = score_neural(tiny, d, "V4.output-t0", SIZE, seed=1, ceiling_seed=1, ceiling_mode="global")
@@ -294,18 +312,18 @@ def test_activation_cache_is_off_by_default_and_keyed_by_weights(tiny, images, t
     import copy
 
     stored = lambda: sorted(p for p in brainscore_caches.rglob("*same-name*") if p.is_file())  # noqa: E731
-    first = _look_at(bb.brain_model(tiny, "same-name", SIZE, {"V4": "V4.output-t0"}), images, "V4", tmp_path / "a")
+    first = _look_at(brain_model(tiny, "same-name", SIZE, {"V4": "V4.output-t0"}), images, "V4", tmp_path / "a")
     assert stored() == []  # default: nothing cached
 
-    cached = _look_at(bb.brain_model(tiny, "same-name", SIZE, {"V4": "V4.output-t0"}, store_activations=True),
+    cached = _look_at(brain_model(tiny, "same-name", SIZE, {"V4": "V4.output-t0"}, store_activations=True),
                       images, "V4", tmp_path / "a")
     assert len(stored()) == 1 and "same-name.w" in str(stored()[0])
     np.testing.assert_array_equal(cached, first)
     changed = copy.deepcopy(tiny)
     with torch.no_grad():
         changed.V1.conv1.weight.mul_(2.0)
-    assert bb.weights_fingerprint(changed) != bb.weights_fingerprint(tiny)
-    other = _look_at(bb.brain_model(changed, "same-name", SIZE, {"V4": "V4.output-t0"}, store_activations=True),
+    assert weights_fingerprint(changed) != weights_fingerprint(tiny)
+    other = _look_at(brain_model(changed, "same-name", SIZE, {"V4": "V4.output-t0"}, store_activations=True),
                      images, "V4", tmp_path / "a")
     assert len(stored()) == 2  # a new entry, not the first model's activations
     np.testing.assert_allclose(other, extract_features(changed, preprocess_stimuli(images, SIZE), "V4.output-t0"),

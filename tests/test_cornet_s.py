@@ -3,7 +3,8 @@ import torch
 
 from wiringup.nets.cornet_s import REGION_LAYERS
 from wiringup.core.io import WiringupError
-from wiringup.nets.registry import apply_trained_layers, build_model, count_parameters
+from wiringup.nets.registry import build_model, count_parameters
+from wiringup.nets.trained_layers import apply_trained_layers
 
 
 @pytest.fixture(scope="module")

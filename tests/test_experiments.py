@@ -6,14 +6,15 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
+from conftest import validated_config
 
 from wiringup.plan import experiments as E
 from wiringup.core.io import WiringupError
+from wiringup.tables.training_time import training_time_table
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+CONFIG = validated_config(REPO / "config" / "config.yaml")
 
 
 def grid(**experiments):
@@ -21,7 +22,7 @@ def grid(**experiments):
     cfg["experiments"] = {"supervised_updates": {"variant": "standard", "images": [100, 1000, "all"],
                                                  "epochs": [0, 0.5, 1, 2, 5], "seeds": [0, 42]}}
     cfg["experiments"].update(experiments)
-    return cfg
+    return validated_config(cfg)
 
 
 def test_default_config_plans_every_experiment_on_the_standard_grid():
@@ -105,7 +106,7 @@ def test_training_time_is_relative_to_standard_at_the_same_images_and_seed():
           "parameter_counts": {"trained_total": 5, "trained_conv_weights": 3}},
          {"variant": "ct", "init": "kn", "trained": "ct", "images": 64, "seed": 0, "steps": 1, "seconds": 1.0,
           "seconds_per_step": 1.0, "epoch_seconds": [], "seconds_per_epoch": 2.0, "epochs_trained": 0.5}]
-    t = E.training_time_table(s, "standard").set_index(["variant", "images"])
+    t = training_time_table(s, "standard").set_index(["variant", "images"])
     assert t.loc[("ct", 500), "time_saving_pct"] == pytest.approx(30.0)  # steady steps: 0.28 vs 0.4 s
     assert t.loc[("ct", 500), "seconds_per_epoch"] == 2.8 and t.loc[("standard", 500), "seconds_per_epoch"] == 4.0
     assert t.loc[("ct", 64), "seconds_per_epoch"] == 2.0 and t["relative_time"].isna().sum() == 1

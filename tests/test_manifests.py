@@ -1,4 +1,5 @@
-"""Tests for wiringup.data.manifests: scanning ImageNet-layout folders, subsets, manifest files, image checks."""
+"""Tests for wiringup.data.imagefolder (scanning ImageNet-layout folders, image checks) and wiringup.data.manifests
+(subsets, manifest files)."""
 from __future__ import annotations
 
 import os
@@ -8,17 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from wiringup.data.images import manifests as M
+from wiringup.data import imagefolder
 from wiringup.core.io import WiringupError
-from wiringup.data.manifests import (
-    list_classes,
-    make_manifest,
-    read_manifest,
-    scan_split,
-    subset_indices,
-    verify_images,
-    write_manifest,
-)
+from wiringup.data.imagefolder import list_classes, scan_split, verify_images
+from wiringup.data.manifests import make_manifest, read_manifest, subset_indices, write_manifest
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_ROOT = Path(os.environ.get("WIRINGUP_DATA_ROOT", REPO.parent / "shared" / "data")) / "imagenette80"
@@ -379,7 +373,7 @@ def test_verify_images_caps_the_list_and_works_in_worker_processes(tmp_path, mon
     for name in bad:
         (d / name).write_bytes(b"\xff\xd8\xff\xe0garbage")
     paths = sorted(f"train/n01/{p.name}" for p in d.iterdir())
-    monkeypatch.setattr(M, "_MIN_PARALLEL", 2)  # force the process pool
+    monkeypatch.setattr(imagefolder, "_MIN_PARALLEL", 2)  # force the process pool
     with pytest.raises(WiringupError) as exc:
         verify_images(root, paths, max_workers=2)
     msg = str(exc.value)

@@ -10,18 +10,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import validated_config
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 sys.path.insert(0, str(REPO / "src"))
-
-
-def deep_merge(base: dict, over: dict) -> dict:
-    """Snakemake's --configfile semantics: nested mappings merge, everything else replaces."""
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
 
 
 def parse_jobs(stdout: str) -> list[dict]:
@@ -55,8 +48,7 @@ def paper_plan(tmp_path_factory, data_root):
            "--configfile", str(wd / "config" / "paper.yaml"), str(wd / "data.yaml")]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    cfg = deep_merge(yaml.safe_load((REPO / "config" / "config.yaml").read_text()),
-                     yaml.safe_load((REPO / "config" / "paper.yaml").read_text()))
+    cfg = validated_config(REPO / "config" / "config.yaml", REPO / "config" / "paper.yaml")
     return parse_jobs(proc.stdout), cfg
 
 

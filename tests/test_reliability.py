@@ -238,7 +238,8 @@ def test_damaged_resume_state_is_discarded_and_training_restarts(tmp_path: Path,
 def _assembly(tmp_path: Path, responses: np.ndarray) -> Path:
     from PIL import Image
 
-    from wiringup.scoring.benchmarks import NeuralData, package_assembly
+    from wiringup.scoring.benchmarks.assembly import package_assembly
+    from wiringup.scoring.benchmarks.neural_data import NeuralData
 
     n = responses.shape[1]
     images = [Image.new("RGB", (8, 8), (i, 2 * i, 3)) for i in range(n)]
@@ -249,7 +250,7 @@ def _assembly(tmp_path: Path, responses: np.ndarray) -> Path:
 def test_packaged_assembly_with_nan_or_inf_is_refused(tmp_path: Path):
     import netCDF4
 
-    from wiringup.scoring.benchmarks import load_assembly
+    from wiringup.scoring.benchmarks.assembly import load_assembly
 
     rng = np.random.default_rng(0)
     responses = rng.standard_normal((3, 12, 2))
@@ -298,16 +299,17 @@ def test_mistyped_config_keys_are_named(overrides: dict, key: str):
 
 
 def test_wc_distributions_of_another_architecture_are_refused():
-    """Existing behaviour of wiringup.wc.compression (owned by the WC work): sampling refuses distributions
+    """Existing behaviour of wiringup.wc.sample (owned by the WC work): sampling refuses distributions
     made for another architecture, and a set that lacks a layer names that layer."""
-    from wiringup.wc import compression as W
+    from wiringup.wc.distributions import WCDistributions
+    from wiringup.wc.sample import sample_model
 
-    other = W.WCDistributions(arch="resnet50", width=1.0, layers={}, batchnorm={})
+    other = WCDistributions(arch="resnet50", width=1.0, layers={}, batchnorm={})
     with pytest.raises(WiringupError, match="made for 'resnet50', cannot sample 'cornet_s'"):
-        W.sample_model(other, seed=0, num_classes=10)
-    empty = W.WCDistributions(arch="cornet_s", width=0.0625, layers={}, batchnorm={})
+        sample_model(other, seed=0, num_classes=10)
+    empty = WCDistributions(arch="cornet_s", width=0.0625, layers={}, batchnorm={})
     with pytest.raises(WiringupError, match="V1.conv1: no distribution"):
-        W.sample_model(empty, seed=0, num_classes=10)
+        sample_model(empty, seed=0, num_classes=10)
 
 
 def test_many_classes_few_images_each(tmp_path: Path):
@@ -430,7 +432,7 @@ DEFAULT_ASSEMBLIES = {"Cowley2023.210325.V4-pls": ("V4", 640, 112 * 112 * 3),
 @pytest.mark.parametrize("model, size, measured", MEASURED_SCORE)
 def test_scoring_memory_estimate_is_a_lower_bound(tmp_path: Path, monkeypatch, model, size, measured):
     sizes = {f"{b}.nc": (n, px) for b, (_, n, px) in DEFAULT_ASSEMBLIES.items()}
-    monkeypatch.setattr(pipeline, "_assembly_size", lambda path: sizes[Path(path).name])
+    monkeypatch.setattr(memory, "_assembly_size", lambda path: sizes[Path(path).name])
     jobs = {b: {"benchmark": {"id": b, "region": r}, "assembly": f"{b}.nc"}
             for b, (r, _, _) in DEFAULT_ASSEMBLIES.items()}
     jobs["top1"] = {"benchmark": {"id": "top1", "type": "imagenet_top1"}, "manifest": "val.tsv"}

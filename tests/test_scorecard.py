@@ -42,6 +42,16 @@ def test_exact_permutation_matches_the_statistics_module():
     assert n == 184_756 and two == pytest.approx(2 / 184_756) and one == pytest.approx(1 / 184_756)
 
 
+
+def test_claims_are_records_with_a_check_for_every_value():
+    ids = [c.id for c in S.CLAIMS]
+    assert len(ids) == len(set(ids)) >= 40
+    for c in S.CLAIMS:
+        assert callable(c.authors) and callable(c.check)
+        assert (c.run is None) == (c.run_check is None), c.id      # a value of this run always gets a verdict
+    near = S.CLAIMS[[c.id for c in S.CLAIMS].index("sec4-wc-birth")]
+    assert near.check(53.8) == S.near(53.8, 54.0, 0.5) == "reproduces"
+
 @pytest.fixture(scope="module")
 def authors_private():
     if not PRIVATE_DB.is_file():

@@ -1,4 +1,5 @@
-"""Tests for wiringup.scoring.benchmarks and wiringup.scoring.neural.
+"""Tests for the local benchmark format and Cowley loader (wiringup.scoring.benchmarks), the PLS metric
+(wiringup.scoring.metric), the split-half ceiling (wiringup.scoring.ceiling), features and neural scoring.
 
 The metric and ceiling are checked three ways: against answers known in closed form on synthetic data, against
 brainscore-vision's own ``load_metric('pls')`` / ``load_ceiling('internal_consistency')`` (run offline), and on
@@ -22,15 +23,15 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 from torch import nn  # noqa: E402
 
-from wiringup.scoring.benchmarks import BENCHMARK_TYPES, NeuralData, load_benchmark, load_cowley2023  # noqa: E402
 from wiringup.core.io import WiringupError  # noqa: E402
-from wiringup.scoring.neural import (  # noqa: E402
-    extract_features,
-    pls_crossval,
-    preprocess_stimuli,
-    score_neural,
-    split_half_ceiling,
-)
+from wiringup.nets.preprocessing import preprocess_stimuli  # noqa: E402
+from wiringup.scoring.benchmarks.cowley2023 import load_cowley2023  # noqa: E402
+from wiringup.scoring.benchmarks.neural_data import NeuralData  # noqa: E402
+from wiringup.scoring.benchmarks.registry import BENCHMARK_TYPES, load_benchmark  # noqa: E402
+from wiringup.scoring.ceiling import split_half_ceiling  # noqa: E402
+from wiringup.scoring.features import extract_features  # noqa: E402
+from wiringup.scoring.metric import pls_crossval  # noqa: E402
+from wiringup.scoring.neural import score_neural  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_ROOT = Path(os.environ.get("WIRINGUP_DATA_ROOT", REPO.parent / "shared" / "data"))

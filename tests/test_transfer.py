@@ -11,10 +11,13 @@ from torch import nn
 from wiringup.plan import experiments as E
 from wiringup.wc import transfer as T
 from wiringup.core.io import WiringupError
+from wiringup.nets.mobilenet_v1 import mobilenet_v1
 from wiringup.nets.registry import REGION_LAYERS, build_model
-from wiringup.wc.compression import GaborGMMLayer, KMeansLayer, conv_layers, import_authors
+from wiringup.nets.resnet50 import resnet50, scaled_resnet50
+from wiringup.wc.authors import import_authors
+from wiringup.wc.distributions import GaborGMMLayer, KMeansLayer, conv_layers
 
-REPO_CONFIG = T.__file__.replace("src/wiringup/transfer.py", "config/config.yaml")
+REPO_CONFIG = T.__file__.replace("src/wiringup/wc/transfer.py", "config/config.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -72,19 +75,19 @@ def test_resnet50_scaled_equals_torchvision_at_width_1():
     import torchvision
 
     torch.manual_seed(3)
-    a = T.scaled_resnet50(1.0, num_classes=7)
+    a = scaled_resnet50(1.0, num_classes=7)
     torch.manual_seed(3)
     b = torchvision.models.resnet50(weights=None, num_classes=7)
     assert _state_equal(a, b)
-    assert type(T.resnet50(1.0)) is torchvision.models.ResNet
+    assert type(resnet50(1.0)) is torchvision.models.ResNet
 
 
 def test_widths_and_names():
-    r = T.resnet50(width=0.25, num_classes=10)
+    r = resnet50(width=0.25, num_classes=10)
     names = [n for n, m in r.named_modules() if isinstance(m, nn.Conv2d)]
     full = [n for n, m in T._meta_model("resnet50").named_modules() if isinstance(m, nn.Conv2d)]
     assert names == full and r.conv1.out_channels == 16 and r.fc.in_features == 512
-    m = T.mobilenet_v1(width=0.5, num_classes=10)
+    m = mobilenet_v1(width=0.5, num_classes=10)
     assert m.model[0][0].out_channels == 16 and m.model[13][3].out_channels == 512
     assert m.model[4][0].groups == m.model[4][0].in_channels          # depthwise
     for arch, model in (("resnet50", r), ("mobilenet_v1", m)):
@@ -139,7 +142,7 @@ def test_mapping_spot_checks_from_the_facts():
 
 @pytest.mark.parametrize("arch", T.TRANSFER_ARCHS)
 def test_region_layers_resolve_at_cornet_strides(arch):
-    from wiringup.scoring.neural import extract_features
+    from wiringup.scoring.features import extract_features
 
     model = build_model(arch, seed=0, width=0.25, num_classes=10).eval()
     x = torch.randn(3, 3, 64, 64)
@@ -259,7 +262,7 @@ def test_sampling_refuses_bad_input(wc):
 def test_checkpoint_round_trip_and_ct_training(wc, tmp_path):
     """A sampled model survives the checkpoint format; one CT step changes only the CT parameters."""
     from wiringup.nets.checkpoints import load_model, save_checkpoint
-    from wiringup.nets.registry import apply_trained_layers
+    from wiringup.nets.trained_layers import apply_trained_layers
 
     cfg = {"arch": "mobilenet_v1", "width": 0.25, "num_classes": 10}
     model = T.sample_transfer_model(wc, "mobilenet_v1", 1, width=0.25, num_classes=10)
@@ -339,7 +342,7 @@ def test_fig5_on_the_authors_table(data_root, tmp_path):
 @pytest.mark.parametrize("arch", ["cornet_s", "resnet50", "mobilenet_v1"])
 def test_candidate_layers_exist_and_include_the_fixed_ones(arch):
     from wiringup.nets.registry import CANDIDATE_LAYERS
-    from wiringup.scoring.neural import extract_features
+    from wiringup.scoring.features import extract_features
 
     model = build_model(arch, seed=0, width=0.125, num_classes=10).eval()
     x = torch.randn(2, 3, 32, 32)

@@ -4,14 +4,15 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
+from conftest import validated_config
 
 from wiringup.plan import experiments as E
 from wiringup.core.io import WiringupError
-from wiringup.nets.registry import apply_trained_layers, build_model, main, parameter_counts, trained_set_counts
+from wiringup.nets.registry import build_model
+from wiringup.nets.trained_layers import apply_trained_layers, main, parameter_counts, trained_set_counts
 
 REPO = Path(__file__).resolve().parents[1]
-CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+CONFIG = validated_config(REPO / "config" / "config.yaml")
 SETS = CONFIG["trained_layer_sets"]
 
 # AUTHORS_CODE_FACTS.md §2 table (full CORnet-S, 1000 classes): trained conv weights, the authors' count. The WC
@@ -115,7 +116,7 @@ def test_sets_can_be_given_per_architecture():
 def config_with(**variants):
     cfg = copy.deepcopy(CONFIG)
     cfg["variants"].update(variants)
-    return cfg
+    return validated_config(cfg)
 
 
 def test_variant_names_its_set_and_overrides_the_recipe():
@@ -139,6 +140,7 @@ def test_a_per_architecture_set_resolves_for_the_variants_architecture():
     cfg["trained_layer_sets"]["ct_only_cornet"] = {"cornet_s": ["IT.conv3", "decoder"]}
     cfg["variants"].update(ok={"init": "wc", "trained": "ct_only_cornet"},
                            bad={"init": "mobilenet_v1_kn", "trained": "ct_only_cornet"})
+    cfg = validated_config(cfg)
     assert E.variant_spec(cfg, "ok")["trained_layers"] == ["IT.conv3", "decoder"]
     with pytest.raises(WiringupError, match=r"'bad' trains mobilenet_v1.*trained_layer_sets\.ct_only_cornet"):
         E.check_config(cfg)

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from wiringup.plan import wc as P
 from wiringup.tables import wc_stats as S
@@ -22,8 +21,8 @@ BENCHES = {"Cowley2023.210325.V4-pls": "V4", "MajajHong2015slice.V4-pls": "V4", 
 
 
 @pytest.fixture(scope="module")
-def config():
-    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+def config(validated):
+    return validated(REPO / "config" / "config.yaml")
 
 
 # ------------------------------------------------------------------------------------------------------ plan
@@ -185,14 +184,16 @@ def test_fig7_draws_what_exists_and_names_the_rest():
 
 
 def test_fig2b_from_a_fit_and_from_the_authors_files(tmp_path, data_root):
-    from wiringup.wc import compression as W
+    from wiringup.wc.authors import import_authors
+    from wiringup.wc.distributions import save_wc
+    from wiringup.wc.fit import fit_wc
     from wiringup.report.figures.fig2 import plot_fig2b
     from wiringup.nets.registry import build_model
 
-    wc = W.fit_wc(build_model("cornet_s", seed=0, width=0.0625, num_classes=2), k_range=(2, 4),
-                  gabor_components=1, gabor_niter=0)
+    wc = fit_wc(build_model("cornet_s", seed=0, width=0.0625, num_classes=2), k_range=(2, 4),
+                gabor_components=1, gabor_niter=0)
     path = tmp_path / "wc.npz"
-    W.save_wc(wc, path)
+    save_wc(wc, path)
     res = plot_fig2b(str(path), [str(tmp_path / "b.png")])
     assert (tmp_path / "b.png").is_file() and len(res.data["A"]) == 4          # 4 first-layer kernels at 1/16
     assert set(res.data["B"]["layer"]) == {"V1.conv2", "V2.conv2", "V4.conv2", "IT.conv2"}
@@ -200,7 +201,7 @@ def test_fig2b_from_a_fit_and_from_the_authors_files(tmp_path, data_root):
     authors = data_root / "geiger2022" / "wc_distributions"
     if not authors.is_dir():
         pytest.skip("authors' WC files not found")
-    res = plot_fig2b(W.import_authors(authors, it_conv2="plain", gabor_components=4, gmm_n_init=2), [])
+    res = plot_fig2b(import_authors(authors, it_conv2="plain", gabor_components=4, gmm_n_init=2), [])
     assert len(res.data["A"]) == 64 and res.data["C"].empty
     assert any("chose k by eye" in n for n in res.notes)
     shares = res.data["B"].groupby("layer")["share"].sum()

@@ -11,7 +11,11 @@ import torch
 from torch import nn
 
 from wiringup.wc import gabor
-from wiringup.wc import compression as W
+from wiringup.wc.authors import import_authors, read_authors_cluster_file, read_authors_gabor_file
+from wiringup.wc.distributions import (GaborGMMLayer, KMeansLayer, WCDistributions, _arrays, conv_layers, load_wc,
+                                       save_wc)
+from wiringup.wc.fit import elbow_k, fit_kmeans_layer, fit_wc, fit_wc_checkpoint
+from wiringup.wc.sample import WCCT_DEFAULT_BN, sample_gabor_weight, sample_kmeans_weight, sample_model
 from wiringup.core.io import WiringupError
 from wiringup.nets.registry import build_model, count_parameters
 
@@ -26,9 +30,9 @@ def authors_dir(data_root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def authors_wc(authors_dir: Path) -> W.WCDistributions:
+def authors_wc(authors_dir: Path) -> WCDistributions:
     """The default import: IT.conv2 from _comp8, mixture by BIC, BN defaults."""
-    return W.import_authors(authors_dir)
+    return import_authors(authors_dir)
 
 
 def _clustered_weight(rng, centres, count_mean, out, noise):
@@ -54,9 +58,9 @@ def _match(found: np.ndarray, true: np.ndarray) -> np.ndarray:
 def test_elbow_rule_picks_the_knee():
     ks = list(range(2, 16))
     wcss = [100 / (k - 1) if k <= 5 else 25 - (k - 5) * 0.5 for k in ks]  # steep to k=5, then nearly flat
-    assert W.elbow_k(ks, wcss) == 5
-    assert W.elbow_k(ks, [10 - k for k in ks]) == 2      # a straight line has no knee: smallest k
-    assert W.elbow_k([2, 3], [5.0, 1.0]) == 2              # too short to have a knee
+    assert elbow_k(ks, wcss) == 5
+    assert elbow_k(ks, [10 - k for k in ks]) == 2      # a straight line has no knee: smallest k
+    assert elbow_k([2, 3], [5.0, 1.0]) == 2              # too short to have a knee
 
 
 def test_kmeans_recovers_known_clusters_and_statistics():
@@ -66,7 +70,7 @@ def test_kmeans_recovers_known_clusters_and_statistics():
     counts = np.array([6, 12, 20, 26])
     noise = 0.05
     w = _clustered_weight(rng, centres, counts, out=96, noise=noise)
-    layer = W.fit_kmeans_layer("V1.conv2", w, k_range=(2, 15), seed=0)
+    layer = fit_kmeans_layer("V1.conv2", w, k_range=(2, 15), seed=0)
     assert layer.elbow["choice"] == "rule" and layer.elbow["rule_k"] == 4 and layer.k == 4
     assert layer.elbow["k"] == list(range(2, 16)) and len(layer.elbow["wcss"]) == 14
     found = layer.centers.reshape(k, 9)
@@ -79,7 +83,7 @@ def test_kmeans_recovers_known_clusters_and_statistics():
     np.testing.assert_allclose(layer.weight_std, noise * 0.9139, rtol=0.05)
     np.testing.assert_allclose(layer.member_std, noise, rtol=0.05)
     # an override wins over the rule, and the curve is still recorded
-    forced = W.fit_kmeans_layer("V1.conv2", w, k=6, seed=0)
+    forced = fit_kmeans_layer("V1.conv2", w, k=6, seed=0)
     assert forced.k == 6 and forced.elbow["choice"] == "override" and forced.elbow["rule_k"] == 4
 
 
@@ -88,7 +92,7 @@ def test_kmeans_1x1_layer_has_zero_noise_and_scalar_points():
     out, inp = 64, 32
     signs = rng.random((out, inp)) < 0.4
     w = np.where(signs, 0.05, -0.04) + rng.normal(0, 0.003, (out, inp))
-    layer = W.fit_kmeans_layer("V2.conv_input", w[..., None, None], k=2, seed=0)
+    layer = fit_kmeans_layer("V2.conv_input", w[..., None, None], k=2, seed=0)
     assert layer.centers.shape == (2, 1, 1)
     np.testing.assert_array_equal(layer.weight_std, 0.0)                  # authors: std of a 1-element residual
     np.testing.assert_allclose(layer.member_std, 0.003, rtol=0.1)
@@ -99,7 +103,7 @@ def test_kmeans_1x1_layer_has_zero_noise_and_scalar_points():
 def test_too_few_kernels_for_the_clusters_is_refused():
     w = np.zeros((1, 2, 3, 3), dtype=np.float32)
     with pytest.raises(WiringupError, match="V4.conv2"):
-        W.fit_kmeans_layer("V4.conv2", w, k=5)
+        fit_kmeans_layer("V4.conv2", w, k=5)
 
 
 # --------------------------------------------------------------------------------------------------- Gabor
@@ -160,16 +164,16 @@ def test_gabor_features_round_trip_and_parallel_fit_is_identical():
 # -------------------------------------------------------------------------------------------------- sampler
 def _layer(centers, mean, std, wstd, in_channels, out_channels=16, name="V2.conv2"):
     k = len(mean)
-    return W.KMeansLayer(name=name, centers=np.asarray(centers, np.float32), count_mean=np.asarray(mean, float),
-                         count_std=np.asarray(std, float), weight_std=np.asarray(wstd, float),
-                         member_std=np.full(k, np.nan), in_channels=in_channels, out_channels=out_channels)
+    return KMeansLayer(name=name, centers=np.asarray(centers, np.float32), count_mean=np.asarray(mean, float),
+                       count_std=np.asarray(std, float), weight_std=np.asarray(wstd, float),
+                       member_std=np.full(k, np.nan), in_channels=in_channels, out_channels=out_channels)
 
 
 def test_sampler_reproduces_counts_noise_and_frac():
     rng = np.random.default_rng(0)
     centres = np.eye(3, 9, dtype=np.float32).reshape(3, 3, 3) * 2.0            # far apart: assignment is exact
     layer = _layer(centres, [10.0, 20.0, 34.0], [1.0, 2.0, 1.5], [0.05, 0.1, 0.02], in_channels=64)
-    w = W.sample_kmeans_weight(layer, (4000, 64, 3, 3), rng)
+    w = sample_kmeans_weight(layer, (4000, 64, 3, 3), rng)
     flat = w.reshape(-1, 9)
     lab = ((flat[:, None, :] - centres.reshape(1, 3, 9)) ** 2).sum(-1).argmin(1)
     counts = np.stack([(lab.reshape(4000, 64) == j).sum(1) for j in range(3)], 1)
@@ -182,21 +186,21 @@ def test_sampler_reproduces_counts_noise_and_frac():
     # channel order is permuted: the first slot is not always cluster 0
     assert 0.05 < (lab.reshape(4000, 64)[:, 0] == 0).mean() < 0.3
     # half the input channels: counts scale by frac = 32/64
-    half = W.sample_kmeans_weight(layer, (2000, 32, 3, 3), rng).reshape(-1, 9)
+    half = sample_kmeans_weight(layer, (2000, 32, 3, 3), rng).reshape(-1, 9)
     lab2 = ((half[:, None, :] - centres.reshape(1, 3, 9)) ** 2).sum(-1).argmin(1).reshape(2000, 32)
     np.testing.assert_allclose((lab2 == 0).sum(1).mean(), 5.0, atol=0.3)
 
 
 def test_sampler_1x1_zero_noise_gives_exactly_the_centres():
     layer = _layer([[[0.03]], [[-0.04]]], [40.0, 24.0], [5.0, 5.0], [0.0, 0.0], in_channels=64)
-    w = W.sample_kmeans_weight(layer, (128, 64, 1, 1), np.random.default_rng(0))
+    w = sample_kmeans_weight(layer, (128, 64, 1, 1), np.random.default_rng(0))
     assert set(np.unique(w).tolist()) == {np.float32(0.03).item(), np.float32(-0.04).item()}
 
 
 def test_sample_model_is_deterministic_per_seed(authors_wc):
-    a = W.sample_model(authors_wc, seed=3, width=0.25, num_classes=10)
-    b = W.sample_model(authors_wc, seed=3, width=0.25, num_classes=10)
-    c = W.sample_model(authors_wc, seed=4, width=0.25, num_classes=10)
+    a = sample_model(authors_wc, seed=3, width=0.25, num_classes=10)
+    b = sample_model(authors_wc, seed=3, width=0.25, num_classes=10)
+    c = sample_model(authors_wc, seed=4, width=0.25, num_classes=10)
     sa, sb, sc = a.state_dict(), b.state_dict(), c.state_dict()
     for key in sa:
         assert torch.equal(sa[key], sb[key]), key
@@ -206,15 +210,15 @@ def test_sample_model_is_deterministic_per_seed(authors_wc):
     centres = authors_wc.layers["V2.conv_input"].centers.ravel()
     assert set(torch.unique(a.V2.conv_input.weight).tolist()) == set(centres.tolist())
     # optional clipping of the sampled Gabor parameters to the fit bounds bounds the amplitude: scale/(2π·2·2)
-    clipped = W.sample_gabor_weight(authors_wc.layers["V1.conv1"], (64, 3, 7, 7), np.random.default_rng(0),
-                                    clip_to_bounds=True)
+    clipped = sample_gabor_weight(authors_wc.layers["V1.conv1"], (64, 3, 7, 7), np.random.default_rng(0),
+                                  clip_to_bounds=True)
     assert np.abs(clipped).max() <= 2 / (2 * math.pi * 4) + 1e-6
     # BN from the authors' files: defaults, live statistics
     assert torch.all(a.V2.norm1_0.weight == 1) and a.V2.norm1_0.track_running_stats
 
 
 def test_full_size_model_from_the_authors_files(authors_wc):
-    model = W.sample_model(authors_wc, seed=0)
+    model = sample_model(authors_wc, seed=0)
     assert count_parameters(model)["total"] == 53_416_616
     assert count_parameters(model)["conv_weights"] == 52_860_096
     model.eval()
@@ -235,10 +239,10 @@ def test_importer_reads_every_shipped_file(authors_dir):
     assert len(files) == 19   # 17 conv layers + the _comp4 and _comp8 variants of IT.conv2
     for path in files:
         layer = path.stem[len("cluster_"):]
-        d = W.read_authors_cluster_file(path)
+        d = read_authors_cluster_file(path)
         assert d["k"] == EXPECTED_K.get(layer, 2), layer
         assert d["centers"].shape[0] == d["k"]
-    params = W.read_authors_gabor_file(authors_dir / "gm_gabor_V1.conv1.npy", shape=(64, 3))
+    params = read_authors_gabor_file(authors_dir / "gm_gabor_V1.conv1.npy", shape=(64, 3))
     assert params.shape == (64, 3, 9)
 
 
@@ -253,8 +257,8 @@ def test_imported_parameter_counts_are_exact(authors_dir, authors_wc):
     # the 16 shipped files the authors' sampler loads by name (IT.conv2 with 4 clusters): 384 (§3.8), and
     # with 4 mixture components and 29 BN layers the paper's 4,166 (App. B.3)
     bn_model = build_model("cornet_s", seed=0, width=1.0)
-    plain = W.import_authors(authors_dir, it_conv2="plain", gabor_components=4, bn_source=bn_model,
-                             gmm_n_init=2)
+    plain = import_authors(authors_dir, it_conv2="plain", gabor_components=4, bn_source=bn_model,
+                           gmm_n_init=2)
     pc = plain.parameter_count()
     assert pc["kmeans"] == 384
     assert pc["gabor_gmm"] == 4 * 931 == 3724
@@ -263,7 +267,7 @@ def test_imported_parameter_counts_are_exact(authors_dir, authors_wc):
     assert pc["bn_running_stats_not_counted"] == 2 * 21_760
     assert plain.layers["V1.conv1"].selection["selection"] == "fixed"
     # the first layer's k-means alternative (cluster_V1.conv1.pkl, not WC): 8·49 + 3·8
-    km1 = W.import_authors(authors_dir, first_layer="kmeans")
+    km1 = import_authors(authors_dir, first_layer="kmeans")
     assert km1.parameter_count()["per_layer"]["V1.conv1"] == 8 * 49 + 24
 
 
@@ -275,18 +279,18 @@ def test_importer_refuses_foreign_pickles(tmp_path, authors_dir):
     bad = tmp_path / "cluster_V2.conv1.pkl"
     bad.write_bytes(pickle.dumps({"mean": Evil()}))
     with pytest.raises(WiringupError, match="cluster_V2.conv1.pkl"):
-        W.read_authors_cluster_file(bad)
+        read_authors_cluster_file(bad)
     bad.write_bytes(pickle.dumps({"mean": [1.0], "std": [1.0]}))
     with pytest.raises(WiringupError, match="expected a dict"):
-        W.read_authors_cluster_file(bad)
+        read_authors_cluster_file(bad)
     d = pickle.loads((authors_dir / "cluster_V2.conv1.pkl").read_bytes())
     d["components"] = 3
     bad.write_bytes(pickle.dumps(d))
     with pytest.raises(WiringupError, match="centers"):
-        W.read_authors_cluster_file(bad)
+        read_authors_cluster_file(bad)
     bad.write_bytes(b"not a pickle")
     with pytest.raises(WiringupError, match="cluster_V2.conv1.pkl"):
-        W.read_authors_cluster_file(bad)
+        read_authors_cluster_file(bad)
 
 
 # ------------------------------------------------------------------------------------ fit + file format
@@ -302,15 +306,15 @@ def small_fit():
                 m.bias.copy_(torch.from_numpy(rng.normal(-0.1, 0.05, m.num_features).astype(np.float32)))
                 m.running_mean.copy_(torch.from_numpy(rng.normal(0, 1, m.num_features).astype(np.float32)))
                 m.running_var.copy_(torch.from_numpy(rng.uniform(0.5, 2, m.num_features).astype(np.float32)))
-    wc = W.fit_wc(model, k_per_layer={"V2.conv2": 3}, k_range=(2, 6), gabor_components=1, gabor_niter=0,
-                  gabor_n_jobs=1, seed=0)
+    wc = fit_wc(model, k_per_layer={"V2.conv2": 3}, k_range=(2, 6), gabor_components=1, gabor_niter=0,
+                gabor_n_jobs=1, seed=0)
     return model, wc
 
 
 def test_fit_wc_end_to_end(small_fit):
     model, wc = small_fit
-    assert list(wc.layers) == list(W.conv_layers(model))
-    assert isinstance(wc.layers["V1.conv1"], W.GaborGMMLayer) and wc.layers["V1.conv1"].n_components == 1
+    assert list(wc.layers) == list(conv_layers(model))
+    assert isinstance(wc.layers["V1.conv1"], GaborGMMLayer) and wc.layers["V1.conv1"].n_components == 1
     assert wc.layers["V2.conv2"].k == 3 and wc.layers["V2.conv2"].elbow["choice"] == "override"
     assert all(2 <= l.k <= 6 for n, l in wc.layers.items() if n not in ("V1.conv1", "V2.conv2"))
     assert wc.width == pytest.approx(0.125) and len(wc.batchnorm) == 29
@@ -320,32 +324,32 @@ def test_fit_wc_end_to_end(small_fit):
     pc = wc.parameter_count()
     assert pc["authors_rule"] == pc["kmeans"] + 931 + 58
     # sampling at the fitted width: BN stats copied and frozen (authors), norm3_* left at defaults on request
-    s = W.sample_model(wc, seed=0, num_classes=10, default_bn=W.WCCT_DEFAULT_BN)
+    s = sample_model(wc, seed=0, num_classes=10, default_bn=WCCT_DEFAULT_BN)
     assert torch.equal(s.V2.norm1_0.running_mean, model.V2.norm1_0.running_mean)
     assert not s.V2.norm1_0.track_running_stats
     assert s.V2.norm3_0.track_running_stats and torch.all(s.V2.norm3_0.weight == 1)
     assert "V2.norm1_0" in s.wiringup_wc["bn_frozen_running_stats"]
     # zero_noise_1x1=False uses the within-cluster scalar std: no longer just k distinct values
-    noisy = W.sample_model(wc, seed=0, num_classes=10, zero_noise_1x1=False)
+    noisy = sample_model(wc, seed=0, num_classes=10, zero_noise_1x1=False)
     assert torch.unique(noisy.V2.conv1.weight).numel() > wc.layers["V2.conv1"].k
     # another width: BN statistics cannot be copied, the error says what to do
     with pytest.raises(WiringupError, match="copy_bn_stats=False"):
-        W.sample_model(wc, seed=0, width=0.25, num_classes=10)
-    wide = W.sample_model(wc, seed=0, width=0.25, num_classes=10, copy_bn_stats=False)
+        sample_model(wc, seed=0, width=0.25, num_classes=10)
+    wide = sample_model(wc, seed=0, width=0.25, num_classes=10, copy_bn_stats=False)
     assert wide.V2.conv2.weight.shape[0] == 128
 
 
 def test_save_load_round_trip_is_exact(tmp_path, small_fit, authors_wc):
     for i, wc in enumerate([small_fit[1], authors_wc]):
         path = tmp_path / f"wc{i}.npz"
-        W.save_wc(wc, path)
-        back = W.load_wc(path)
+        save_wc(wc, path)
+        back = load_wc(path)
         assert back.header() == wc.header()
-        for key, arr in W._arrays(wc).items():
-            np.testing.assert_array_equal(W._arrays(back)[key], arr)
-            assert W._arrays(back)[key].dtype == arr.dtype
-        a = W.sample_model(wc, seed=5, width=0.125, num_classes=10, copy_bn_stats=False).state_dict()
-        b = W.sample_model(back, seed=5, width=0.125, num_classes=10, copy_bn_stats=False).state_dict()
+        for key, arr in _arrays(wc).items():
+            np.testing.assert_array_equal(_arrays(back)[key], arr)
+            assert _arrays(back)[key].dtype == arr.dtype
+        a = sample_model(wc, seed=5, width=0.125, num_classes=10, copy_bn_stats=False).state_dict()
+        b = sample_model(back, seed=5, width=0.125, num_classes=10, copy_bn_stats=False).state_dict()
         assert all(torch.equal(a[k], b[k]) for k in a)
     with np.load(tmp_path / "wc1.npz", allow_pickle=False) as z:       # no pickle needed to read it
         assert "header" in z.files
@@ -353,7 +357,7 @@ def test_save_load_round_trip_is_exact(tmp_path, small_fit, authors_wc):
 
 def test_corrupt_and_foreign_files_are_refused(tmp_path, small_fit):
     good = tmp_path / "good.npz"
-    W.save_wc(small_fit[1], good)
+    save_wc(small_fit[1], good)
     truncated = tmp_path / "truncated.npz"
     truncated.write_bytes(good.read_bytes()[:2000])
     garbage = tmp_path / "garbage.npz"
@@ -364,7 +368,7 @@ def test_corrupt_and_foreign_files_are_refused(tmp_path, small_fit):
     np.savez(other, header=np.array('{"format": "something-else", "version": 1}'))
     for path in (truncated, garbage, foreign, other, tmp_path / "missing.npz"):
         with pytest.raises(WiringupError, match=path.name):
-            W.load_wc(path)
+            load_wc(path)
     # a consistent-looking file with one array dropped
     with np.load(good, allow_pickle=False) as z:
         data = {k: z[k] for k in z.files}
@@ -372,7 +376,7 @@ def test_corrupt_and_foreign_files_are_refused(tmp_path, small_fit):
     damaged = tmp_path / "damaged.npz"
     np.savez(damaged, **data)
     with pytest.raises(WiringupError, match="V2.conv2::centers"):
-        W.load_wc(damaged)
+        load_wc(damaged)
     # a header naming an architecture this code cannot build is refused at load, not first at sampling
     import json
     with np.load(good, allow_pickle=False) as z:
@@ -382,7 +386,7 @@ def test_corrupt_and_foreign_files_are_refused(tmp_path, small_fit):
     unknown = tmp_path / "unknown_arch.npz"
     np.savez(unknown, **data)
     with pytest.raises(WiringupError, match="unknown_arch.npz.*'alexnet'"):
-        W.load_wc(unknown)
+        load_wc(unknown)
 
 
 def test_other_architectures_are_refused(tmp_path):
@@ -390,10 +394,10 @@ def test_other_architectures_are_refused(tmp_path):
 
     net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.Conv2d(8, 8, 1))
     with pytest.raises(WiringupError, match="not a cornet_s network"):
-        W.fit_wc(net)
+        fit_wc(net)
     path = tmp_path / "resnet.pt"
     save_checkpoint(path, net, {"arch": "resnet50"}, {})
     with pytest.raises(WiringupError, match="resnet.pt"):
-        W.fit_wc_checkpoint(path)
+        fit_wc_checkpoint(path)
     with pytest.raises(WiringupError, match="k_per_layer"):
-        W.fit_wc(build_model("cornet_s", width=0.0625, num_classes=2), k_per_layer={"V3.conv9": 2})
+        fit_wc(build_model("cornet_s", width=0.0625, num_classes=2), k_per_layer={"V3.conv9": 2})

@@ -55,7 +55,9 @@ from torch.utils.data import DataLoader
 from wiringup.nets.checkpoints import save_checkpoint
 from wiringup.data.images import epoch_order
 from wiringup.core.io import WiringupError, atomic_path, read_json, write_json
-from wiringup.nets.registry import count_parameters, rules_for_arch, trained_set_counts
+from wiringup.plan.ids import epoch_label  # the checkpoint label (one definition; re-exported)
+from wiringup.nets.registry import count_parameters
+from wiringup.nets.trained_layers import rules_for_arch, trained_set_counts
 
 METRIC_FIELDS = ["step", "epoch", "lr", "loss", "top1", "images_seen", "seconds"]
 
@@ -95,14 +97,6 @@ class Recipe:
 def checkpoint_step(epoch: float, steps_per_epoch: int) -> int:
     """The global step after which the checkpoint labelled ``epoch`` is written."""
     return int(math.floor(epoch * steps_per_epoch + 1e-9))
-
-
-def epoch_label(epoch: float) -> str:
-    """The authors' checkpoint label: ``%02d`` for whole epochs, ``%.1f``-style for fractions (``0.5``)."""
-    if float(epoch).is_integer():
-        return f"{int(epoch):02d}"
-    text = f"{epoch:.6f}".rstrip("0")
-    return text
 
 
 def make_optimizer(recipe: Recipe, params: list[nn.Parameter]) -> torch.optim.Optimizer:

@@ -2,16 +2,11 @@
 # Their SQLite databases (config `authors.databases`, relative to data_root) become tidy tables with the
 # columns of this run's score table (wiringup.tables.authors): results/tables/authors_<db>.csv, and the
 # per-model brain predictivity under the visible missing-score policy `authors.missing`.
-import os
-
-AUTHORS = config.get("authors", {})
-AUTHORS_DBS = AUTHORS.get("databases", {})
-AUTHORS_MISSING = AUTHORS.get("missing", "nan")
 
 
 rule authors_import:
     input:
-        db=lambda w: os.path.join(config["data_root"], AUTHORS_DBS[w.db]),
+        db=lambda w: PLAN.authors_database(w.db),
     output:
         table="results/tables/authors_{db}.csv",   # 3 MB for the private database: kept out of the HTML report
         predictivity=report(
@@ -21,10 +16,10 @@ rule authors_import:
             labels={"table": "authors' brain predictivity ({db})"},
         ),
     wildcard_constraints:
-        db="|".join(AUTHORS_DBS) or "no_database_configured",
+        db="|".join(PLAN.authors_databases) or "no_database_configured",
     params:
         source=lambda w: w.db,
-        missing=AUTHORS_MISSING,
+        missing=PLAN.authors_missing,
     localrule: True
     log:
         "logs/tables/authors_{db}.log",

@@ -5,10 +5,10 @@ rule manifest:
     output:
         "results/manifests/train_n{images}.tsv",
     params:
-        data_root=config["data_root"],
-        imagenet=config["imagenet"],
+        data_root=PLAN.data_root,
+        imagenet=PLAN.imagenet,
     resources:
-        **cluster_resources("manifest"),
+        **PLAN.resources("manifest"),
     log:
         "logs/manifests/train_n{images}.log",
     benchmark:
@@ -23,26 +23,26 @@ rule manifest_val:
     output:
         "results/manifests/val.tsv",
     params:
-        data_root=config["data_root"],
-        imagenet=config["imagenet"],
+        data_root=PLAN.data_root,
+        imagenet=PLAN.imagenet,
     resources:
-        **cluster_resources("manifest_val"),
+        **PLAN.resources("manifest_val"),
     log:
         "logs/manifests/val.log",
     conda:
         ENV
     script:
-        "../scripts/make_manifest.py"
+        "../scripts/make_manifest_val.py"
 
 
 rule package_benchmark:
     output:
         "results/benchmarks/{benchmark}.nc",
     params:
-        benchmark=lambda w: BENCHMARKS[w.benchmark],
-        data_root=config["data_root"],
+        benchmark=lambda w: PLAN.scoring.benchmarks[w.benchmark],
+        data_root=PLAN.data_root,
     resources:
-        **cluster_resources("package_benchmark"),
+        **PLAN.resources("package_benchmark"),
     log:
         "logs/benchmarks/{benchmark}.log",
     conda:
@@ -60,12 +60,12 @@ rule cache_images:
     output:
         cache=temp("results/cache/train_n{images}.imgcache"),  # + .prov.json beside it (kept)
     params:
-        data_root=config["data_root"],
-        imagenet_root=config["imagenet"]["root"],
-        short_side=SPEED["cache_short_side"],
+        data_root=PLAN.data_root,
+        imagenet_root=PLAN.imagenet["root"],
+        short_side=PLAN.speed["cache_short_side"],
     threads: 2
     resources:
-        **cluster_resources("cache_images"),
+        **PLAN.resources("cache_images"),
     log:
         "logs/cache/train_n{images}.log",
     benchmark:

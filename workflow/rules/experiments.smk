@@ -1,12 +1,9 @@
 # Critical / downstream training, hyper-parameter variants and the WC+CT grid (paper Sec. 5-6, Fig. 3, 4, 6, 8, 9).
 # The runs are trained by the training rules of models.smk (one per checkpoint schedule). Each grid experiment
-# (config experiments.critical_training, .synaptic_updates, .hyperparameters) registers the checkpoints it
-# scores; its figures are drawn from the score table. Two small tables:
+# (config experiments.critical_training, .synaptic_updates, .hyperparameters) puts the checkpoints it scores into
+# the score table (PLAN.scored_models); its figures are drawn from the score table. Two small tables:
 #   results/tables/trained_parameters.csv  per variant: trained/frozen parameters in every convention (Fig. 3 x)
 #   results/tables/training_time.csv       per run: wall seconds per epoch and per step vs standard training
-for _experiment in EXPERIMENTS.grid_experiments(config):
-    SCORED_MODELS += EXPERIMENTS.scored_models(config, _experiment)
-TARGETS += ["results/tables/trained_parameters.csv", "results/tables/training_time.csv"]
 
 
 rule trained_parameters:
@@ -17,8 +14,8 @@ rule trained_parameters:
             category="Tables",
         ),
     params:
-        model=model_slice(),
-        variants=EXPERIMENTS.table_specs(config),
+        model=PLAN.model,
+        variants=PLAN.table_specs,
     localrule: True
     log:
         "logs/tables/trained_parameters.log",
@@ -30,7 +27,7 @@ rule trained_parameters:
 
 rule training_time:
     input:
-        training_summaries,
+        PLAN.training_summaries,
     output:
         report(
             "results/tables/training_time.csv",
@@ -38,7 +35,7 @@ rule training_time:
             category="Tables",
         ),
     params:
-        reference=SUPERVISED["variant"],
+        reference=PLAN.standard_variant,
     localrule: True
     log:
         "logs/tables/training_time.log",

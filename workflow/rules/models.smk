@@ -3,16 +3,16 @@
 
 # A model at birth: `kn` (Kaiming Normal) or an init of weight_compression.inits (sampled from a WC file, or KN
 # with its own model config, e.g. full width); `model` carries the init's model config and, for sampled inits,
-# how it is sampled (wiringup.plan.wc.init_model_config; for kn exactly model_slice()).
+# how it is sampled (wiringup.plan.wc.init_model_config; for kn exactly the config's {arch, width, num_classes}).
 rule init_model:
     input:
         unpack(init_inputs),
     output:
         "results/models/init/{init}/seed{seed}.pt",
     params:
-        model=lambda w: init_model_config(w.init),
+        model=lambda w: PLAN.wc.init_model_params(w.init),
     resources:
-        **cluster_resources("init_model"),
+        **PLAN.resources("init_model"),
     log:
         "logs/models/init/{init}/seed{seed}.log",
     benchmark:
@@ -31,22 +31,22 @@ rule baseline_model:
     conda:
         ENV
     script:
-        "../scripts/init_model.py"
+        "../scripts/baseline_model.py"
 
 
-# Training: one rule per checkpoint schedule (wiringup.plan.experiments.train_schedules). `train` runs the variant of
-# the supervised-updates grid (and every variant with the same checkpoint epochs); `train_<experiment>` runs the
-# variants whose checkpoint epochs differ. Same script, same paths; frozen layers come from the variant's
-# trained-layer set (the optimizer sees only trainable parameters).
-for _name, _schedule in TRAIN_SCHEDULES.items():
+# Training: one rule per checkpoint schedule (PLAN.train_rules: wiringup.plan.experiments.train_schedules, and
+# train_transfer). `train` runs the variant of the supervised-updates grid (and every variant with the same
+# checkpoint epochs); `train_<experiment>` runs the variants whose checkpoint epochs differ; `train_transfer` the
+# transfer variants (config `transfer`, wiringup.plan.transfer; none: a rule that matches nothing). One body, one
+# script, the same paths; frozen layers come from the variant's trained-layer set (the optimizer sees only
+# trainable parameters).
+for _name, _schedule in PLAN.train_rules.items():
 
     rule:
         name:
             _name
         input:
-            unpack(train_cache_input),  # results/cache/train_n{images}.imgcache when speed.data_cache (common.smk)
-            birth=lambda w: birth_path(VARIANTS[w.variant]["init"], w.seed),
-            manifest="results/manifests/train_n{images}.tsv",
+            unpack(train_inputs),  # + results/cache/train_n{images}.imgcache when speed.data_cache (common.smk)
         output:
             checkpoints=expand(
                 "results/models/{{variant}}/n{{images}}_seed{{seed}}/epoch_{label}.pt",
@@ -55,20 +55,20 @@ for _name, _schedule in TRAIN_SCHEDULES.items():
             metrics="results/models/{variant}/n{images}_seed{seed}/metrics.csv",
             summary="results/models/{variant}/n{images}_seed{seed}/summary.json",
         wildcard_constraints:
-            variant="|".join(_schedule["variants"]),
+            variant="|".join(_schedule["variants"]) or "(?!)",
         params:
             epochs=_schedule["epochs"],
-            recipe=lambda w: recipe(w.variant),
-            trained=lambda w: trained_set(w.variant),
-            data_root=config["data_root"],
-            imagenet_root=config["imagenet"]["root"],
-            input_size=config["model"].get("input_size", 224),
-            num_workers=config["training"].get("num_workers", 0),
+            recipe=lambda w: PLAN.recipe(w.variant),
+            trained=lambda w: PLAN.trained_set(w.variant),
+            data_root=PLAN.data_root,
+            imagenet_root=PLAN.imagenet["root"],
+            input_size=PLAN.input_size,
+            num_workers=PLAN.num_workers,
             resume_dir="results/resume/{variant}/n{images}_seed{seed}",
-            speed=speed_slice(),
+            speed=PLAN.speed,
         threads: 2
         resources:
-            **cluster_resources(_name),  # config `resources` (common.smk), e.g. gpu: 1 in config/paper.yaml
+            **PLAN.resources(_name),  # config `resources`, e.g. gpu: 1 in config/paper.yaml (the `train` family)
         log:
             "logs/models/{variant}/n{images}_seed{seed}.log",
         benchmark:

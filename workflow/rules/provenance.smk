@@ -5,8 +5,8 @@
 rule provenance:
     input:
         "results/tables/scores.csv",
-        FIGURE_FILES,
-        TARGETS,
+        PLAN.figure_files,
+        PLAN.targets,
     output:
         table="results/tables/provenance.csv",
         page=report(

@@ -1,4 +1,5 @@
 # Score JSONs (one per model × benchmark, written by one job per model) and the tidy table every figure reads.
+# The benchmarks, the active backend and the models scored are PLAN.scoring and PLAN.scored_models.
 
 
 # One job per model writes that model's score JSON for every active benchmark: the model is loaded and torch is
@@ -7,20 +8,20 @@
 rule score:
     input:
         model="results/models/{model}.pt",
-        **benchmark_inputs(ACTIVE_BENCHMARKS),
+        **PLAN.scoring.inputs(PLAN.scoring.active),
     output:
-        expand("results/scores/{benchmark}/{{model}}.json", benchmark=ACTIVE_BENCHMARKS),
+        expand("results/scores/{benchmark}/{{model}}.json", benchmark=PLAN.scoring.active),
     wildcard_constraints:
         model=r"(?!baselines/).+",
     params:
-        jobs=score_jobs(ACTIVE_BENCHMARKS),
-        data_root=config["data_root"],
-        imagenet_root=config["imagenet"]["root"],
-        scoring=scoring_slice(),
-        input_size=score_input_size,
+        jobs=PLAN.scoring.jobs(PLAN.scoring.active),
+        data_root=PLAN.data_root,
+        imagenet_root=PLAN.imagenet["root"],
+        scoring=PLAN.scoring.slice,
+        input_size=lambda w: PLAN.wc.score_input_size(w.model),  # an init's own input size (experiment (b))
     threads: 1
     resources:
-        **cluster_resources("score"),  # config `resources` (common.smk)
+        **PLAN.resources("score"),  # config `resources`
     log:
         "logs/scores/{model}.log",
     benchmark:
@@ -32,47 +33,34 @@ rule score:
 
 
 # Baselines (the pixels) are scored on the neural benchmarks only: they have no classifier.
-rule score_baseline:
+use rule score as score_baseline with:
     input:
         model="results/models/baselines/{baseline}.pt",
-        **benchmark_inputs(BASELINE_BENCHMARKS),
+        **PLAN.scoring.inputs(PLAN.scoring.baseline_benchmarks),
     output:
-        expand("results/scores/{benchmark}/baselines/{{baseline}}.json", benchmark=BASELINE_BENCHMARKS),
+        expand("results/scores/{benchmark}/baselines/{{baseline}}.json", benchmark=PLAN.scoring.baseline_benchmarks),
     params:
-        jobs=score_jobs(BASELINE_BENCHMARKS),
-        data_root=config["data_root"],
-        imagenet_root=config["imagenet"]["root"],
-        scoring=scoring_slice(),
-        input_size=config["model"].get("input_size", 224),
-    threads: 1
-    resources:
-        **cluster_resources("score"),  # config `resources` (common.smk)
+        jobs=PLAN.scoring.jobs(PLAN.scoring.baseline_benchmarks),
+        input_size=PLAN.input_size,
     log:
         "logs/scores/baselines/{baseline}.log",
     benchmark:
         "results/runtime/scores/baselines/{baseline}.tsv"
-    conda:
-        ENV
-    script:
-        "../scripts/score.py"
 
 
 # Experiment (b) (target wc_authors_test): its full-size models at birth are scored on the neural benchmarks only,
 # at their init's input size (224 px): ImageNet top-1 of an untrained model is chance, and at full size it would be
 # most of the job's CPU time. `ruleorder` gives these models to this rule; other models keep rule `score`.
-AUTHORS_TEST_MODELS = WC_PLAN.authors_test_models(config)
-
-
 use rule score as score_authors_test with:
     input:
         model="results/models/{model}.pt",
-        **benchmark_inputs(BASELINE_BENCHMARKS),
+        **PLAN.scoring.inputs(PLAN.scoring.baseline_benchmarks),
     output:
-        expand("results/scores/{benchmark}/{{model}}.json", benchmark=BASELINE_BENCHMARKS),
+        expand("results/scores/{benchmark}/{{model}}.json", benchmark=PLAN.scoring.baseline_benchmarks),
     wildcard_constraints:
-        model="|".join(re.escape(m) for m in AUTHORS_TEST_MODELS),
+        model="|".join(re.escape(m) for m in PLAN.wc.authors_test_models),
     params:
-        jobs=score_jobs(BASELINE_BENCHMARKS),
+        jobs=PLAN.scoring.jobs(PLAN.scoring.baseline_benchmarks),
 
 
 ruleorder: score_authors_test > score
@@ -80,7 +68,7 @@ ruleorder: score_authors_test > score
 
 rule aggregate_scores:
     input:
-        all_scores,
+        PLAN.score_files(),
     output:
         scores=report(
             "results/tables/scores.csv",
@@ -93,7 +81,7 @@ rule aggregate_scores:
             category="Tables",
         ),
     params:
-        regions=config["scoring"].get("predictivity_regions", ["V1", "V2", "V4", "IT", "behavior"]),
+        regions=PLAN.scoring.regions,
     log:
         "logs/tables/scores.log",
     conda:

@@ -1,4 +1,4 @@
-# Weight compression (paper Sec. 4, App. B; Fig. 2, 7). README "Weight compression"; wiringup.wc.compression.
+# Weight compression (paper Sec. 4, App. B; Fig. 2, 7). README "Weight compression"; wiringup.wc.
 #   fit_wc               a trained checkpoint -> results/wc/<fit>/distributions.npz (+ .json summary, .csv per layer)
 #   fit_wc_alternative   the same checkpoint -> a Fig. 7 alternative results/wc/<fit>/<method>.npz (V1.conv2's
 #                        Gabor fits: rule wc_second_layer_gabor, results/wc/<fit>/second_layer_gabor.npy)
@@ -7,49 +7,35 @@
 #   wc_stats             each init at birth vs KN: results/stats/<comparison>.json, results/tables/wc_stats.csv
 #   fig2b, fig2c, fig7   the WC file's kernels; KN vs WC at birth; the alternatives at birth (and after CT)
 #   wc_authors_test      experiment (b), not built by default: full-size models from the authors' distributions
-#                        vs full-size KN at birth (results/stats/wc_authors_test.json, tables/, figures/)
-import os
-
-WC_FORMATS = config["figures"].get("formats", ["png", "pdf"])
-WC_COMPARISON_NAMES = [c["name"] for c in WC_COMPARISONS]
-WC_FIGURE_FIT = WC_PLAN.figure_fit(config)
-WC_FIGURE_PARAMS = {
-    "style": {k: v for k, v in config["figures"].items() if k == "dpi"},
-    "regions": config["scoring"].get("predictivity_regions", ["V1", "V2", "V4", "IT", "behavior"]),
-    "at_birth": WC_PLAN.at_birth(config),
-    "method_inits": WC_PLAN.method_inits(config),
-}
-SCORED_MODELS += WC_PLAN.at_birth_models(config)
-if WC_COMPARISONS:
-    TARGETS += ["results/tables/wc_stats.csv"]
-    FIGURE_FILES += expand("results/figures/{fig}.{ext}", fig=["fig2c", "fig7"], ext=WC_FORMATS)
-if WC_FIGURE_FIT:
-    FIGURE_FILES += expand("results/figures/fig2b.{ext}", ext=WC_FORMATS)
+#                        vs full-size KN at birth (wc_authors_test_stats: results/stats/wc_authors_test.json,
+#                        results/tables/wc_authors_test.csv; wc_authors_test: results/figures/wc_authors_test.*)
+# The plan (fits, inits, comparisons, experiment (b)) is PLAN.wc (wiringup.plan.wc); the wildcard `fit` is a key
+# of weight_compression.fits.
 
 
 rule fit_wc:
     input:
-        checkpoint=wc_fit_checkpoint,
+        checkpoint=fit_checkpoint,
     output:
-        wc="results/wc/{name}/distributions.npz",
-        summary="results/wc/{name}/distributions.json",
+        wc="results/wc/{fit}/distributions.npz",
+        summary="results/wc/{fit}/distributions.json",
         layers=report(
-            "results/wc/{name}/distributions.csv",
+            "results/wc/{fit}/distributions.csv",
             caption="../report/fig2_wc_layers.rst",
             category="Tables",
-            labels={"table": "WC distributions ({name})"},
+            labels={"table": "WC distributions ({fit})"},
         ),
     wildcard_constraints:
-        name="|".join(WC_FITS) or "no_fit_configured",
+        fit="|".join(PLAN.wc.fits) or "no_fit_configured",
     params:
-        fit=lambda w: {k: v for k, v in WC_FITS[w.name].items() if k != "alternatives"},
+        fit=lambda w: {k: v for k, v in PLAN.wc.fits[w.fit].items() if k != "alternatives"},
     threads: 1
     resources:
-        **cluster_resources("fit_wc"),  # config `resources` (common.smk)
+        **PLAN.resources("fit_wc"),  # config `resources`
     log:
-        "logs/wc/{name}/fit.log",
+        "logs/wc/{fit}/fit.log",
     benchmark:
-        "results/runtime/wc/{name}/fit.tsv"
+        "results/runtime/wc/{fit}/fit.tsv"
     conda:
         ENV
     script:
@@ -59,53 +45,47 @@ rule fit_wc:
 # V1.conv2's Gabor fits (one per 3x3 kernel slice), shared by Mixture Gaussian and Kernel normal
 rule wc_second_layer_gabor:
     input:
-        checkpoint=wc_fit_checkpoint,
+        checkpoint=fit_checkpoint,
     output:
-        "results/wc/{name}/second_layer_gabor.npy",
+        "results/wc/{fit}/second_layer_gabor.npy",
     wildcard_constraints:
-        name="|".join(WC_FITS) or "no_fit_configured",
+        fit="|".join(PLAN.wc.fits) or "no_fit_configured",
     params:
-        seed=lambda w: WC_FITS[w.name]["seed"],
-        niter=lambda w: WC_FITS[w.name]["alternatives"]["second_layer_gabor_niter"],
+        seed=lambda w: PLAN.wc.fits[w.fit]["seed"],
+        niter=lambda w: PLAN.wc.fits[w.fit]["alternatives"]["second_layer_gabor_niter"],
     threads: 1
     log:
-        "logs/wc/{name}/second_layer_gabor.log",
+        "logs/wc/{fit}/second_layer_gabor.log",
     benchmark:
-        "results/runtime/wc/{name}/second_layer_gabor.tsv"
+        "results/runtime/wc/{fit}/second_layer_gabor.tsv"
     conda:
         ENV
     script:
-        "../scripts/wc_fit_alternatives.py"
+        "../scripts/wc_second_layer_gabor.py"
 
 
 rule fit_wc_alternative:
     input:
-        unpack(
-            lambda w: {
-                "checkpoint": wc_fit_checkpoint(w),
-                "wc": f"results/wc/{w.name}/distributions.npz",
-                **({"gabor": f"results/wc/{w.name}/second_layer_gabor.npy"} if w.method != "no_gabor" else {}),
-            }
-        ),
+        unpack(alternative_inputs),
     output:
-        npz="results/wc/{name}/{method}.npz",
-        summary="results/wc/{name}/{method}.json",
-        layers="results/wc/{name}/{method}.csv",
+        npz="results/wc/{fit}/{method}.npz",
+        summary="results/wc/{fit}/{method}.json",
+        layers="results/wc/{fit}/{method}.csv",
     wildcard_constraints:
-        name="|".join(WC_FITS) or "no_fit_configured",
-        method="|".join(WC_PLAN.ALTERNATIVES),
+        fit="|".join(PLAN.wc.fits) or "no_fit_configured",
+        method="|".join(PLAN.wc.alternative_methods),
     params:
-        fit=lambda w: {k: WC_FITS[w.name][k] for k in ("seed", "gabor_niter", "gabor_components")},
+        fit=lambda w: {k: PLAN.wc.fits[w.fit][k] for k in ("seed", "gabor_niter", "gabor_components")},
         alternatives=lambda w: {
-            k: v for k, v in WC_FITS[w.name]["alternatives"].items() if k != "second_layer_gabor_niter"
+            k: v for k, v in PLAN.wc.fits[w.fit]["alternatives"].items() if k != "second_layer_gabor_niter"
         },
     threads: 1
     resources:
-        **cluster_resources("fit_wc_alternative"),
+        **PLAN.resources("fit_wc_alternative"),
     log:
-        "logs/wc/{name}/{method}.log",
+        "logs/wc/{fit}/{method}.log",
     benchmark:
-        "results/runtime/wc/{name}/{method}.tsv"
+        "results/runtime/wc/{fit}/{method}.tsv"
     conda:
         ENV
     script:
@@ -114,13 +94,13 @@ rule fit_wc_alternative:
 
 rule import_wc:
     input:
-        WC_PLAN.authors_files(config),
+        PLAN.wc.authors_files,
     output:
         wc="results/wc/authors/distributions.npz",
         summary="results/wc/authors/distributions.json",
         layers="results/wc/authors/distributions.csv",
     params:
-        authors=WC_PLAN.authors(config),
+        authors=PLAN.wc.authors,
         directory=lambda w, input: os.path.dirname(input[0]),
     threads: 1
     log:
@@ -141,10 +121,10 @@ rule wc_stats:
             category="Tables",
             labels={"table": "WC vs KN at birth"},
         ),
-        json=expand("results/stats/{name}.json", name=WC_COMPARISON_NAMES),
+        json=[f"results/stats/{c['name']}.json" for c in PLAN.wc.comparisons],
     params:
-        comparisons=WC_COMPARISONS,
-        regions=config["scoring"].get("predictivity_regions", ["V1", "V2", "V4", "IT", "behavior"]),
+        comparisons=PLAN.wc.comparisons,
+        regions=PLAN.scoring.regions,
     localrule: True
     log:
         "logs/wc/stats.log",
@@ -154,26 +134,6 @@ rule wc_stats:
         "../scripts/wc_stats.py"
 
 
-rule fig2b:
-    input:
-        wc=WC_FIGURE_FIT or [],
-    output:
-        [
-            report(f, caption="../report/fig2b.rst", category="Figures", labels={"figure": "Fig. 2B"})
-            for f in expand("results/figures/fig2b.{ext}", ext=WC_FORMATS)
-        ],
-    params:
-        figure="fig2b",
-        **WC_FIGURE_PARAMS,
-    localrule: True
-    log:
-        "logs/figures/fig2b.log",
-    conda:
-        ENV
-    script:
-        "../scripts/wc_plot.py"
-
-
 rule fig2c:
     input:
         scores="results/tables/scores.csv",
@@ -181,11 +141,11 @@ rule fig2c:
     output:
         [
             report(f, caption="../report/fig2c.rst", category="Figures", labels={"figure": "Fig. 2C"})
-            for f in expand("results/figures/fig2c.{ext}", ext=WC_FORMATS)
+            for f in expand("results/figures/fig2c.{ext}", ext=PLAN.figures.formats)
         ],
     params:
         figure="fig2c",
-        **WC_FIGURE_PARAMS,
+        **PLAN.wc_figure_params(),
     localrule: True
     log:
         "logs/figures/fig2c.log",
@@ -195,43 +155,65 @@ rule fig2c:
         "../scripts/wc_plot.py"
 
 
-rule fig7:
-    input:
-        scores="results/tables/scores.csv",
-        stats="results/tables/wc_stats.csv",
+use rule fig2c as fig7 with:
     output:
         [
             report(f, caption="../report/fig7.rst", category="Figures", labels={"figure": "Fig. 7"})
-            for f in expand("results/figures/fig7.{ext}", ext=WC_FORMATS)
+            for f in expand("results/figures/fig7.{ext}", ext=PLAN.figures.formats)
         ],
     params:
         figure="fig7",
-        **WC_FIGURE_PARAMS,
-    localrule: True
     log:
         "logs/figures/fig7.log",
-    conda:
-        ENV
-    script:
-        "../scripts/wc_plot.py"
+
+
+use rule fig2c as fig2b with:
+    input:
+        wc=PLAN.wc.figure_fit or [],
+    output:
+        [
+            report(f, caption="../report/fig2b.rst", category="Figures", labels={"figure": "Fig. 2B"})
+            for f in expand("results/figures/fig2b.{ext}", ext=PLAN.figures.formats)
+        ],
+    params:
+        figure="fig2b",
+    log:
+        "logs/figures/fig2b.log",
 
 
 # Experiment (b): `snakemake --cores 2 wc_authors_test` (not part of `all`). Full-size models: slow on a CPU
 # (README "Weight compression" gives the measured cost).
-rule wc_authors_test:
+rule wc_authors_test_stats:
     input:
-        scores=wc_authors_test_scores,
+        scores=PLAN.authors_test_scores(),
     output:
         table="results/tables/wc_authors_test.csv",
         json="results/stats/wc_authors_test.json",
-        figure=expand("results/figures/wc_authors_test.{ext}", ext=WC_FORMATS),
     params:
-        test=WC_PLAN.authors_test(config),
-        style={k: v for k, v in config["figures"].items() if k == "dpi"},
+        test=PLAN.wc.authors_test,
     localrule: True
     log:
         "logs/wc/authors_test.log",
     conda:
         ENV
     script:
-        "../scripts/wc_stats.py"
+        "../scripts/wc_authors_test_stats.py"
+
+
+rule wc_authors_test:
+    input:
+        scores=PLAN.authors_test_scores(),
+        table="results/tables/wc_authors_test.csv",
+        json="results/stats/wc_authors_test.json",
+    output:
+        figure=expand("results/figures/wc_authors_test.{ext}", ext=PLAN.figures.formats),
+    params:
+        test=PLAN.wc.authors_test,
+        style=PLAN.figures.style,
+    localrule: True
+    log:
+        "logs/figures/wc_authors_test.log",
+    conda:
+        ENV
+    script:
+        "../scripts/wc_authors_test_plot.py"

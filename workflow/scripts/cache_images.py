@@ -11,7 +11,7 @@ from wiringup.core.provenance import Recorder
 
 def main(smk):
     p = smk.params
-    rec = Recorder(smk.rule, {"short_side": p.short_side, "imagenet_root": p.imagenet_root}, [smk.input.manifest])
+    rec = Recorder("cache_images", {"short_side": p.short_side, "imagenet_root": p.imagenet_root}, [smk.input.manifest])
     root = resolve_data_path(p.data_root, p.imagenet_root, "imagenet.root")
     manifest = read_manifest(smk.input.manifest)
     summary = build_image_cache(root, manifest, smk.output.cache, short_side=p.short_side,

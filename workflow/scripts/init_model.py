@@ -1,5 +1,4 @@
-"""Rules init_model (a model at birth, epoch 0, seeded: Kaiming Normal, or sampled from a WC file) and
-baseline_model (the pixels baseline)."""
+"""Rule init_model: a model at birth (epoch 0, seeded): Kaiming Normal, or sampled from a WC file."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 from wiringup.runtime import pipeline
 from wiringup.core.io import WiringupError
@@ -9,8 +8,6 @@ from wiringup.core.provenance import Recorder
 
 
 def main(smk):
-    if smk.rule == "baseline_model":
-        return baseline(smk)
     init, seed = smk.wildcards.init, int(smk.wildcards.seed)
     config = dict(smk.params.model)
     sampling = config.pop("sampling", None)
@@ -20,17 +17,18 @@ def main(smk):
     if sampling is None:  # Kaiming Normal (kn, or a KN init with its own model config)
         model = build_model(seed=seed, **config)
     else:  # sampled from a WC file (Weight Compression or a Fig. 7 alternative)
-        from wiringup.wc import compression as W
+        from wiringup.wc.distributions import load_wc
+        from wiringup.wc.sample import sample_model, sampled_meta
 
-        wc = W.load_wc(smk.input.wc)
+        wc = load_wc(smk.input.wc)
         if wc.compression != sampling["method"]:
             raise WiringupError(f"{smk.input.wc} holds the {wc.compression!r} compression, but init "
                                          f"{init!r} asks for {sampling['method']!r}")
-        model = W.sample_model(wc, seed=seed, width=config["width"], arch=config["arch"],
-                               num_classes=config["num_classes"], copy_bn_stats=sampling["copy_bn_stats"],
-                               zero_noise_1x1=sampling["zero_noise_1x1"], default_bn=sampling["default_bn"],
-                               gabor_clip_to_bounds=sampling["gabor_clip_to_bounds"])
-        extra = W.sampled_meta(wc, smk.input.wc, model)
+        model = sample_model(wc, seed=seed, width=config["width"], arch=config["arch"],
+                             num_classes=config["num_classes"], copy_bn_stats=sampling["copy_bn_stats"],
+                             zero_noise_1x1=sampling["zero_noise_1x1"], default_bn=sampling["default_bn"],
+                             gabor_clip_to_bounds=sampling["gabor_clip_to_bounds"])
+        extra = sampled_meta(wc, smk.input.wc, model)
         print(f"sampled {init!r} ({wc.compression}) from {smk.input.wc}: {extra['wc_parameter_count']} numbers "
               f"(authors' rule), switches {extra['wc_sampler']}, {len(extra['bn_frozen_running_stats'])} BatchNorm "
               "layers with copied, frozen running statistics")
@@ -41,18 +39,6 @@ def main(smk):
     meta["provenance"] = rec.record()
     save_checkpoint(smk.output[0], model, config, meta)
     print(counts)
-
-
-def baseline(smk):
-    """A weightless baseline model (the pixels baseline), stored as a checkpoint so it is scored like any model."""
-    name = smk.wildcards.baseline
-    rec = Recorder("baseline_model", {"baseline": name})
-    config = {"arch": name}
-    model = build_model(**config)
-    meta = {"init": None, "seed": None, "variant": "baseline", "baseline": name, "images": 0, "epoch": 0.0,
-            "supervised_updates": 0, "synaptic_updates": 0, "trained_parameters": count_parameters(model),
-            "total_parameters": count_parameters(model), "provenance": rec.record()}
-    save_checkpoint(smk.output[0], model, config, meta)
 
 
 pipeline.run(snakemake, main)  # noqa: F821

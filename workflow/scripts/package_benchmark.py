@@ -2,7 +2,8 @@
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 from wiringup.runtime import pipeline
 from wiringup.core.env import resolve_data_path
-from wiringup.scoring.benchmarks import load_benchmark, package_assembly
+from wiringup.scoring.benchmarks.assembly import package_assembly
+from wiringup.scoring.benchmarks.registry import load_benchmark
 from wiringup.core.io import WiringupError, write_json
 from wiringup.core.provenance import Recorder
 

@@ -6,7 +6,7 @@ from wiringup.runtime import pipeline
 from wiringup.core.io import WiringupError
 from wiringup.core.env import resolve_data_path, torch_device
 from wiringup.nets.checkpoints import load_model
-from wiringup.wc.compression import restore_sampled_state
+from wiringup.wc.sample import restore_sampled_state
 from wiringup.data.images import CachedManifestDataset, ManifestDataset, train_transform
 from wiringup.core.io import config_hash, sha256_file, write_json
 from wiringup.data.manifests import read_manifest

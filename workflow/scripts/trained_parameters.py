@@ -7,7 +7,7 @@ import pandas as pd
 
 from wiringup.runtime import pipeline
 from wiringup.core.io import atomic_path
-from wiringup.nets.registry import VARIANT_COLUMNS, variant_parameter_table
+from wiringup.nets.trained_layers import VARIANT_COLUMNS, variant_parameter_table
 
 
 def main(smk):

@@ -1,7 +1,7 @@
 """Rule training_time: wall seconds per epoch and per step of every training run, relative to standard training."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 from wiringup.runtime import pipeline
-from wiringup.plan.experiments import training_time_table
+from wiringup.tables.training_time import training_time_table
 from wiringup.core.io import atomic_path, read_json
 
 

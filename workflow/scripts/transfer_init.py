@@ -7,7 +7,7 @@ from wiringup.core.io import sha256_file
 from wiringup.nets.registry import build_model, count_parameters
 from wiringup.core.provenance import Recorder
 from wiringup.wc.transfer import MAPPING_NAMES, init_name, sample_transfer_model
-from wiringup.wc.compression import load_wc
+from wiringup.wc.distributions import load_wc
 
 
 def main(smk):

@@ -3,7 +3,9 @@ pipeline's format. Their Gabor file holds the fitted Gabor parameters, not the m
 here (weight_compression.authors.gabor_components; the header's notes say so)."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 from wiringup.runtime import pipeline
-from wiringup.wc import compression as W
+from wiringup.wc.authors import import_authors
+from wiringup.wc.distributions import save_wc
+from wiringup.wc.summary import write_summary
 from wiringup.core.provenance import Recorder
 
 
@@ -11,10 +13,10 @@ def main(smk):
     a = dict(smk.params.authors)
     directory = smk.params.directory   # data_root / weight_compression.authors.path (the inputs' folder)
     rec = Recorder("import_wc", a, list(smk.input))
-    wc = W.import_authors(directory, it_conv2=a["it_conv2"], gabor_components=a["gabor_components"], seed=a["seed"])
+    wc = import_authors(directory, it_conv2=a["it_conv2"], gabor_components=a["gabor_components"], seed=a["seed"])
     wc.source["provenance"] = rec.record()
-    W.save_wc(wc, smk.output.wc)
-    info = W.write_summary(wc, smk.output.wc, smk.output.summary, smk.output.layers)
+    save_wc(wc, smk.output.wc)
+    info = write_summary(wc, smk.output.wc, smk.output.summary, smk.output.layers)
     for note in wc.notes:
         print("note:", note)
     print({k: v for k, v in info["parameter_count"].items() if k != "per_layer"})

@@ -1,1 +1,2 @@
-"""Data (paper Sec. 3): ImageNet subset manifests (manifests) and image loading, transforms and caches (images)."""
+"""Data (paper Sec. 3): ImageNet-layout data roots (imagefolder), subset manifests (manifests) and image loading,
+transforms and caches (images)."""

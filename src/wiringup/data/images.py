@@ -52,7 +52,10 @@ from PIL import Image
 from torchvision import transforms as T
 
 from wiringup.core.io import WiringupError, atomic_path
-from wiringup.data.manifests import Manifest, open_image
+from wiringup.data.imagefolder import open_image
+from wiringup.data.manifests import Manifest
+# The normalisation every network of this project expects (one definition, shared with scoring's preprocessing).
+from wiringup.nets.preprocessing import IMAGENET_MEAN, IMAGENET_STD
 
 __all__ = [
     "IMAGENET_MEAN",
@@ -70,9 +73,6 @@ __all__ = [
     "random_resized_crop_params",
     "CachedManifestDataset",
 ]
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def _to_8bit(im: Image.Image) -> Image.Image:

@@ -1,1 +1,2 @@
-"""Networks: CORnet-S, ResNet-50, MobileNet v1, the pixels baseline, the registry and checkpoints."""
+"""Networks: CORnet-S, ResNet-50, MobileNet v1, the pixels baseline, the architecture registry, trained-layer sets
+and parameter accounting, and checkpoints."""

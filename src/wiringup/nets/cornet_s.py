@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from wiringup.nets.common import scaled_channels
+
 TIMES = {"V2": 2, "V4": 4, "IT": 2}
 BASE_CHANNELS = {"V1": 64, "V2": 128, "V4": 256, "IT": 512}
 SCALE = 4  # bottleneck expansion of CORblock_S
@@ -93,10 +95,6 @@ class CORblock_S(nn.Module):  # noqa: N801 - the authors' class name
         return output
 
 
-def _channels(base: int, width: float) -> int:
-    return max(1, int(round(base * width)))
-
-
 def cornet_s(width: float = 1.0, num_classes: int = 1000) -> nn.Sequential:
     """Build CORnet-S with the authors' default ("Kaiming Normal", KN) initialisation.
 
@@ -106,7 +104,7 @@ def cornet_s(width: float = 1.0, num_classes: int = 1000) -> nn.Sequential:
     """
     if width <= 0:
         raise ValueError(f"width must be > 0, got {width}")
-    c1, c2, c4, cit = (_channels(BASE_CHANNELS[a], width) for a in ("V1", "V2", "V4", "IT"))
+    c1, c2, c4, cit = (scaled_channels(BASE_CHANNELS[a], width) for a in ("V1", "V2", "V4", "IT"))
     model = nn.Sequential(OrderedDict([
         ("V1", nn.Sequential(OrderedDict([
             ("conv1", nn.Conv2d(3, c1, kernel_size=7, stride=2, padding=3, bias=False)),

@@ -1,6 +1,7 @@
 """Experiment plans from the config: variants, trained-layer sets, training schedules and scored models.
 
-Paper Sec. 5–6 (Fig. 3, 4, 6, 8, 9). This module is torch-free: the Snakefile imports it while it plans the DAG.
+Paper Sec. 5–6 (Fig. 3, 4, 6, 8, 9). Torch-free, part of :func:`wiringup.plan.build`; it reads a validated config
+(the schema's defaults filled in).
 
 Config (every key is described in ``workflow/schemas/config.schema.yaml``)::
 
@@ -37,6 +38,10 @@ from __future__ import annotations
 from typing import Any
 
 from wiringup.core.io import WiringupError
+from wiringup.plan.ids import birth_id, checkpoint_id
+from wiringup.plan.ids import epoch_label, run_dir  # noqa: F401 - re-exported
+from wiringup.plan.transfer import INIT_KINDS as TRANSFER_INIT_KINDS  # noqa: F401 - re-exported
+from wiringup.plan.transfer import TRANSFER_ARCHS, init_arch  # noqa: F401 - re-exported
 
 #: The experiments with the shape {variants, images, epochs, seeds}, in planning order. Another experiment of the
 #: same shape joins the plan (training rules, scored models) by being added here.
@@ -45,12 +50,6 @@ SUPERVISED = "supervised_updates"
 #: Keys of `training` a variant may override (the recipe; not num_workers, a resource).
 TRAINING_KEYS = ["optimizer", "lr", "momentum", "weight_decay", "batch_size", "schedule", "plateau", "step",
                  "loss_drop", "max_epochs", "resume_every_steps"]
-
-
-def epoch_label(epoch: float) -> str:
-    """The authors' checkpoint label: ``%02d`` for whole epochs, fractions as written (``0.5``)."""
-    e = float(epoch)
-    return f"{int(e):02d}" if e.is_integer() else f"{e:.6f}".rstrip("0")
 
 
 # ------------------------------------------------------------------------------------------------- sets, variants
@@ -76,20 +75,6 @@ def resolve_trained_set(sets: dict[str, Any], name: str, arch: str, key: str = "
     return None if rules is None else list(rules)
 
 
-#: The transfer architectures (wiringup.wc.transfer builds them) and their at-birth inits, named ``<arch>_<kind>``
-#: (wiringup.wc.transfer.init_name); every other init is a CORnet-S one.
-TRANSFER_ARCHS = ("resnet50", "mobilenet_v1")
-TRANSFER_INIT_KINDS = ("kn", "wc")
-
-
-def init_arch(init: str) -> str:
-    """The architecture a variant trains, from its init's name: ``<arch>_<kind>`` of a transfer arch, else CORnet-S."""
-    for arch in TRANSFER_ARCHS:
-        if init in (f"{arch}_{kind}" for kind in TRANSFER_INIT_KINDS):
-            return arch
-    return "cornet_s"
-
-
 def variant_spec(config: dict[str, Any], name: str, key: str | None = None) -> dict[str, Any]:
     """A variant's init, architecture, trained-set name, rules (a list or None) and recipe overrides.
 
@@ -97,13 +82,13 @@ def variant_spec(config: dict[str, Any], name: str, key: str | None = None) -> d
     variant's rules, and with them its training rule's params, change only when its own architecture's entry does.
     ``key`` names the config key that referred to the variant (for the error if it does not exist).
     """
-    variants = config.get("variants") or {}
+    variants = config["variants"]
     if name not in variants:
         raise WiringupError(f"unknown variant {name!r} (config key {key or 'variants'}); defined variants: "
                             f"{sorted(variants)}")
     v = variants[name]
-    sets = config.get("trained_layer_sets") or {}
-    if v.get("trained") is not None and v.get("trained_layers") is not None:
+    sets = config["trained_layer_sets"]
+    if v.get("trained") is not None and v["trained_layers"] is not None:
         raise WiringupError(f"variant {name!r} sets both variants.{name}.trained and variants.{name}.trained_layers;"
                             " keep one (a set name, or inline rules)")
     if v.get("trained") is not None:
@@ -112,34 +97,34 @@ def variant_spec(config: dict[str, Any], name: str, key: str | None = None) -> d
             raise WiringupError(f"unknown trained-layer set {trained!r} (config key variants.{name}.trained); "
                                 f"defined in trained_layer_sets: {sorted(sets)}")
         rules = sets[trained]
-    elif v.get("trained_layers") is not None:
+    elif v["trained_layers"] is not None:
         trained, rules = "custom", v["trained_layers"]
     else:
         trained, rules = "all", None
-    arch = init_arch(str(v.get("init")))
+    arch = init_arch(v["init"])
     if isinstance(rules, dict):
         where = f"trained_layer_sets.{trained}" if trained != "custom" else f"variants.{name}.trained_layers"
         if arch not in rules:
-            raise WiringupError(f"variant {name!r} trains {arch} (init {v.get('init')!r}) but {where} has no rules "
+            raise WiringupError(f"variant {name!r} trains {arch} (init {v['init']!r}) but {where} has no rules "
                                 f"for it; it defines {sorted(rules)}")
         rules = rules[arch]
-    unknown = sorted(set(v.get("training") or {}) - set(TRAINING_KEYS))
+    unknown = sorted(set(v["training"]) - set(TRAINING_KEYS))
     if unknown:
         raise WiringupError(f"variants.{name}.training: unknown keys {unknown}; a variant overrides keys of "
                             f"`training`: {TRAINING_KEYS}")
-    allow = bool(v.get("allow_untrained", False))
+    allow = bool(v["allow_untrained"])
     if not allow and rules is not None and len(rules) == 0:
         raise WiringupError(f"variant {name!r} would train nothing (its trained-layer rules are empty); set "
                             f"variants.{name}.allow_untrained: true to run it anyway (BatchNorm statistics adapt)")
     return {"name": name, "init": v["init"], "arch": arch, "trained": trained, "trained_layers": rules,
-            "allow_untrained": allow, "training": dict(v.get("training") or {})}
+            "allow_untrained": allow, "training": dict(v["training"])}
 
 
 def recipe(config: dict[str, Any], variant: str) -> dict[str, Any]:
     """Training recipe of a variant: the top-level ``training`` keys with the variant's overrides (nested dicts
     such as ``plateau`` merge) and its trained-layer rules; ``num_workers`` is not part of the recipe."""
     spec = variant_spec(config, variant)
-    r = {k: (dict(v) if isinstance(v, dict) else v) for k, v in (config.get("training") or {}).items()}
+    r = {k: (dict(v) if isinstance(v, dict) else v) for k, v in config["training"].items()}
     for k, v in spec["training"].items():
         r[k] = {**r[k], **v} if isinstance(v, dict) and isinstance(r.get(k), dict) else v
     r.pop("num_workers", None)
@@ -152,13 +137,12 @@ def recipe(config: dict[str, Any], variant: str) -> dict[str, Any]:
 
 def grid_experiments(config: dict[str, Any]) -> list[str]:
     """The grid experiments configured (keys of ``experiments`` in :data:`GRID_EXPERIMENTS`)."""
-    exps = config.get("experiments") or {}
-    return [k for k in GRID_EXPERIMENTS if k in exps]
+    return [k for k in GRID_EXPERIMENTS if k in config["experiments"]]
 
 
 def experiment(config: dict[str, Any], key: str) -> dict[str, Any]:
     """One experiment as {variants, images, epochs, seeds} (the supervised grid has one variant)."""
-    e = (config.get("experiments") or {})[key]
+    e = config["experiments"][key]
     variants = [e["variant"]] if key == SUPERVISED else list(e["variants"])
     return {"variants": variants, "images": [str(i) for i in e["images"]],
             "epochs": sorted({float(x) for x in e["epochs"]}), "seeds": [int(s) for s in e["seeds"]]}
@@ -166,7 +150,7 @@ def experiment(config: dict[str, Any], key: str) -> dict[str, Any]:
 
 def check_config(config: dict[str, Any]) -> None:
     """Refuse, naming the key, every inconsistency of variants, sets and experiments (before anything runs)."""
-    for name in config.get("variants") or {}:
+    for name in config["variants"]:
         variant_spec(config, name)
     sup = experiment(config, SUPERVISED)
     variant_spec(config, sup["variants"][0], key=f"experiments.{SUPERVISED}.variant")
@@ -201,9 +185,9 @@ def scored_models(config: dict[str, Any], key: str) -> list[str]:
         init = variant_spec(config, v)["init"]
         for s in e["seeds"]:
             if 0.0 in e["epochs"]:
-                ids.append(f"init/{init}/seed{s}")
+                ids.append(birth_id(init, s))
             for i in e["images"]:
-                ids += [f"{v}/n{i}_seed{s}/epoch_{epoch_label(x)}" for x in e["epochs"] if x > 0]
+                ids += [checkpoint_id(v, i, s, x) for x in e["epochs"] if x > 0]
     return list(dict.fromkeys(ids))
 
 
@@ -249,10 +233,6 @@ def trained_runs(config: dict[str, Any]) -> list[tuple[str, str, int]]:
     return list(dict.fromkeys(out))
 
 
-def run_dir(variant: str, images: str, seed: int) -> str:
-    return f"results/models/{variant}/n{images}_seed{seed}"
-
-
 def table_variants(config: dict[str, Any]) -> list[str]:
     """Variants of the trained-parameters table: the supervised grid's, then every grid experiment's."""
     order = experiment(config, SUPERVISED)["variants"]
@@ -268,48 +248,3 @@ def table_specs(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
         spec = variant_spec(config, v)
         out[v] = {"init": spec["init"], "trained": spec["trained"], "trained_layers": spec["trained_layers"]}
     return out
-
-
-# ------------------------------------------------------------------------------------------------- training time
-
-TIME_COLUMNS = ["variant", "init", "trained", "images", "seed", "epochs_trained", "steps", "seconds",
-                "whole_epochs", "seconds_per_epoch", "seconds_per_step", "steady_seconds_per_step", "trained_total",
-                "trained_conv_weights", "reference_variant", "reference_seconds_per_step", "relative_time",
-                "time_saving_pct"]
-
-
-def training_time_table(summaries: list[dict[str, Any]], reference_variant: str):
-    """One row per training run: wall seconds per epoch and per step, and its time per step relative to the
-    ``reference_variant`` run with the same images and seed (``time_saving_pct`` = 100 × (1 − relative)).
-
-    ``seconds_per_epoch`` is the mean over whole epochs (``epoch_seconds`` of the summary), else the run's
-    seconds over its fractional epochs. Steps compare runs of different lengths (same images, same batch size);
-    the comparison uses the steady time per step (without the first step's one-time costs) where a run has
-    more than one step, else the plain seconds per step.
-    """
-    import pandas as pd
-
-    rows = []
-    for s in summaries:
-        counts = s.get("parameter_counts") or {}
-        whole = list(s.get("epoch_seconds") or [])
-        per_epoch = (sum(whole) / len(whole)) if whole else s.get("seconds_per_epoch")
-        rows.append({"variant": s.get("variant"), "init": s.get("init"), "trained": s.get("trained"),
-                     "images": s.get("images"), "seed": s.get("seed"), "epochs_trained": s.get("epochs_trained"),
-                     "steps": s.get("steps"), "seconds": s.get("seconds"), "whole_epochs": len(whole),
-                     "seconds_per_epoch": per_epoch, "seconds_per_step": s.get("seconds_per_step"),
-                     "steady_seconds_per_step": s.get("steady_seconds_per_step"),
-                     "trained_total": counts.get("trained_total"),
-                     "trained_conv_weights": counts.get("trained_conv_weights")})
-    table = pd.DataFrame(rows, columns=[c for c in TIME_COLUMNS if not c.startswith(("reference", "relative",
-                                                                                          "time_saving"))])
-    per_step = table["steady_seconds_per_step"].where(table["steady_seconds_per_step"].notna(),
-                                                      table["seconds_per_step"]).astype(float)
-    ref = pd.Series(per_step.to_numpy(), index=pd.MultiIndex.from_arrays([table["images"], table["seed"]]))[
-        (table["variant"] == reference_variant).to_numpy()]
-    key = list(zip(table["images"], table["seed"]))
-    table["reference_variant"] = reference_variant
-    table["reference_seconds_per_step"] = [ref.get(k) for k in key]
-    table["relative_time"] = per_step / table["reference_seconds_per_step"].astype(float)
-    table["time_saving_pct"] = 100.0 * (1.0 - table["relative_time"])
-    return table[TIME_COLUMNS].sort_values(["images", "seed", "variant"]).reset_index(drop=True)

@@ -1,7 +1,7 @@
 """The Weight Compression part of the DAG as data (torch-free, unit-tested): which WC files exist, how each
-at-birth init is made, which models are scored and compared. Read by workflow/rules/common.smk (section
-"Weight compression") from the config key ``weight_compression`` (documented in config/config.yaml and the
-schema).
+at-birth init is made, which models are scored and compared (:func:`plan`, part of :func:`wiringup.plan.build`),
+from the config key ``weight_compression`` of a validated config (documented in config/config.yaml and the schema,
+whose defaults are the only defaults).
 
 Files::
 
@@ -20,35 +20,60 @@ An *init* (``weight_compression.inits.<name>``) is ``{method, source, model, <sa
 from __future__ import annotations
 
 import copy
+import os
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from wiringup.core.io import WiringupError
+from wiringup.plan.ids import birth_id, birth_init, model_path, model_slice
 
-METHODS = ("kn", "wc", "mixture_gaussian", "kernel_normal", "no_gabor")
+#: The compressions of paper Fig. 7 (App. B.3; AUTHORS_CODE_FACTS.md §3.5–3.6): ``wc`` and the alternatives
+#: (:mod:`wiringup.wc.alternatives`); an init's method is one of them or ``kn``.
 ALTERNATIVES = ("mixture_gaussian", "kernel_normal", "no_gabor")
+COMPRESSIONS = ("wc",) + ALTERNATIVES
+METHODS = ("kn",) + COMPRESSIONS
+#: The sampler's switches; their defaults (the authors' sampler) are :func:`wiringup.wc.sample.sample_model`'s.
 SAMPLER_SWITCHES = ("copy_bn_stats", "zero_noise_1x1", "gabor_clip_to_bounds", "default_bn")
 SAMPLER_DEFAULTS = {"copy_bn_stats": True, "zero_noise_1x1": True, "gabor_clip_to_bounds": False, "default_bn": []}
 AUTHORS = "authors"
-FIT_DEFAULTS = {"k_per_layer": {}, "k_range": [2, 15], "gabor_components": None, "gabor_niter": 8, "seed": 0}
-ALTERNATIVE_DEFAULTS = {"second_layer_gabor_niter": 0, "second_layer_components": 1,
-                        "weight_gmm_components": {"V2.conv2": 5, "V4.conv2": 8, "IT.conv2": 4},
-                        "weight_gmm_max_points": 50_000, "weight_gmm_n_init": 1}
-AUTHORS_DEFAULTS = {"path": "geiger2022/wc_distributions", "it_conv2": "plain", "gabor_components": 4, "seed": 0}
+#: Defaults of the WC fit (:func:`wiringup.wc.fit.fit_wc`): the k range of the elbow rule (inclusive) and the
+#: basin-hopping steps per Gabor fit (:mod:`wiringup.wc.gabor`; the authors ran 15).
+K_RANGE = (2, 15)
+GABOR_NITER = 8
+#: Mixture sizes of the authors' weight-mixture layers (Mixture Gaussian, §3.6: V2 5, IT 4 components). V4's 8
+#: is not in the facts: it is the only value that gives the paper's 428,114 parameters (App. B.3) with the
+#: others, so we take it (the authors' search range was BIC over 1..8).
+AUTHORS_WEIGHT_GMM_COMPONENTS: dict[str, int] = {"V2.conv2": 5, "V4.conv2": 8, "IT.conv2": 4}
+#: Mixture size of the Gabor prior of the second layer (V1.conv2) under Mixture Gaussian / Kernel normal: 1, the
+#: only value that gives the paper's 433,735 and 428,114 parameters (one 640-d full-covariance component).
+AUTHORS_SECOND_LAYER_GABOR_COMPONENTS = 1
+#: Mixture size of the first layer's Gabor prior in the paper (App. B.1; BIC chose 4).
+PAPER_GABOR_COMPONENTS = 4
+#: Weight mixtures (:mod:`wiringup.wc.alternatives`) are fitted on at most this many kernel slices (seeded
+#: subsample), with this many restarts.
+WEIGHT_GMM_MAX_POINTS = 50_000
+WEIGHT_GMM_N_INIT = 1
+#: Key order of a fit's settings and of its alternatives (the params of rules fit_wc and fit_wc_alternative;
+#: the values, defaults included, are the validated config's).
+FIT_KEYS = ("k_per_layer", "k_range", "gabor_components", "gabor_niter", "seed")
+ALTERNATIVE_KEYS = ("second_layer_gabor_niter", "second_layer_components", "weight_gmm_components",
+                    "weight_gmm_max_points", "weight_gmm_n_init")
+AUTHORS_KEYS = ("path", "it_conv2", "gabor_components", "seed")
 
 
 def _wc(config: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(config.get("weight_compression") or {})
+    return config["weight_compression"]
 
 
 def fits(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Fit name -> its settings with defaults filled in."""
+    """Fit name -> its settings (:data:`FIT_KEYS` first) and its alternatives' settings."""
     out = {}
-    for name, spec in (_wc(config).get("fits") or {}).items():
+    for name, spec in _wc(config)["fits"].items():
         if name == AUTHORS:
             raise WiringupError("config key weight_compression.fits.authors: 'authors' is reserved for the "
                                 "authors' files (weight_compression.authors); choose another fit name")
-        s = {**copy.deepcopy(FIT_DEFAULTS), **copy.deepcopy(dict(spec))}
-        s["alternatives"] = {**copy.deepcopy(ALTERNATIVE_DEFAULTS), **dict(spec.get("alternatives") or {})}
+        s = copy.deepcopy({**{k: spec[k] for k in FIT_KEYS}, **spec})
+        s["alternatives"] = {k: s["alternatives"][k] for k in ALTERNATIVE_KEYS}
         if "checkpoint" not in s:
             raise WiringupError(f"config key weight_compression.fits.{name}.checkpoint is missing: the model id "
                                 "of the trained checkpoint to compress (e.g. standard/nall_seed0/epoch_03)")
@@ -57,16 +82,17 @@ def fits(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def authors(config: Mapping[str, Any]) -> dict[str, Any]:
-    return {**AUTHORS_DEFAULTS, **dict(_wc(config).get("authors") or {})}
+    """Params ``authors`` of rule import_wc."""
+    return {k: _wc(config)["authors"][k] for k in AUTHORS_KEYS}
 
 
 def inits(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Init name -> {method, source, model, sampler switches} (validated; ``kn`` built in)."""
     wc = _wc(config)
-    sampler = {**SAMPLER_DEFAULTS, **dict(wc.get("sampler") or {})}
+    sampler = wc["sampler"]
     known_fits = fits(config)
     out = {"kn": {"method": "kn", "source": None, "model": {}}}
-    for name, spec in (wc.get("inits") or {}).items():
+    for name, spec in wc["inits"].items():
         key = f"weight_compression.inits.{name}"
         if name == "kn":
             raise WiringupError(f"config key {key}: 'kn' is the built-in Kaiming-Normal init; choose another name")
@@ -84,8 +110,8 @@ def inits(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             if src == AUTHORS and method in ALTERNATIVES:
                 raise WiringupError(f"config key {key}: the {method} compression needs trained weights; the "
                                     "authors ship only WC distributions, so its source must be a fit")
-            for switch in SAMPLER_SWITCHES:
-                s[switch] = copy.deepcopy(spec.get(switch, sampler[switch]))
+            for switch in SAMPLER_SWITCHES:  # the init's own switch, else weight_compression.sampler's
+                s[switch] = copy.deepcopy(spec[switch] if switch in spec else sampler[switch])
         out[name] = s
     return out
 
@@ -108,8 +134,7 @@ def init_model_config(config: Mapping[str, Any], init: str) -> dict[str, Any]:
     """The params of rule init_model: the model config of this init (arch, width, num_classes) and, for sampled
     inits, ``sampling`` (method, file, switches). For ``kn`` exactly the config's model (arch, width,
     num_classes), so adding inits never reruns existing KN models."""
-    m = config["model"]
-    base = {"arch": m["arch"], "width": m.get("width", 1.0), "num_classes": m.get("num_classes", 1000)}
+    base = model_slice(config)
     spec = inits(config).get(init)
     if spec is None:
         raise WiringupError(f"unknown init {init!r} (results/models/init/{init}/...): define it under "
@@ -126,21 +151,22 @@ def score_input_size(config: Mapping[str, Any], model_id: str) -> int:
     models at birth ``init/<name>/seed<S>`` of such an init (experiment (b): full-size CORnet-S sampled from the
     authors' files, scored at the paper's 224 px), otherwise ``model.input_size``. The init model itself does not
     depend on it (:func:`init_model_config`), so changing it rescores without rebuilding."""
-    parts = model_id.split("/")
-    if len(parts) == 3 and parts[0] == "init":
-        spec = ((_wc(config).get("inits") or {}).get(parts[1]) or {})
+    init = birth_init(model_id)
+    if init is not None:
+        spec = _wc(config)["inits"].get(init) or {}
         size = (spec.get("model") or {}).get("input_size")
         if size is not None:
             return int(size)
-    return int(config["model"].get("input_size", 224))
+    return int(config["model"]["input_size"])
 
 
 def at_birth(config: Mapping[str, Any]) -> dict[str, Any]:
-    ab = dict(_wc(config).get("at_birth") or {})
-    control = ab.get("control", "kn")
-    seeds = [int(s) for s in ab.get("seeds", [0, 1])]
-    per = dict(ab.get("seeds_per_init") or {})
-    compare = {k: [int(s) for s in per.get(k, seeds)] for k in (ab.get("compare") or [])}
+    """The at-birth comparisons' groups: the control and its seeds, each compared init and its seeds."""
+    ab = _wc(config)["at_birth"]
+    control = ab["control"]
+    seeds = [int(s) for s in ab["seeds"]]
+    per = ab["seeds_per_init"]
+    compare = {k: [int(s) for s in per.get(k, seeds)] for k in ab["compare"]}
     known = inits(config)
     for name in [control, *compare]:
         if name not in known:
@@ -161,19 +187,19 @@ def comparisons(config: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def at_birth_models(config: Mapping[str, Any]) -> list[str]:
-    """Model ids (under results/models) of every at-birth model the comparisons need (for SCORED_MODELS)."""
+    """Model ids (under results/models) of every at-birth model the comparisons need (scored)."""
     ab = at_birth(config)
-    ids = [f"init/{ab['control']}/seed{s}" for s in ab["seeds"]] if ab["compare"] else []
+    ids = [birth_id(ab["control"], s) for s in ab["seeds"]] if ab["compare"] else []
     for init, seeds in ab["compare"].items():
-        ids += [f"init/{init}/seed{s}" for s in seeds]
+        ids += [birth_id(init, s) for s in seeds]
     return list(dict.fromkeys(ids))
 
 
 def authors_test(config: Mapping[str, Any]) -> dict[str, Any]:
     """Experiment (b): the authors' full-size WC against full-size KN at birth (target wc_authors_test)."""
-    t = dict(_wc(config).get("authors_test") or {})
-    out = {"init": t.get("init", "wc_authors"), "control": t.get("control", "kn_full"),
-           "seeds": [int(s) for s in t.get("seeds", list(range(10)))], "regions": list(t.get("regions", ["V4"]))}
+    t = _wc(config)["authors_test"]
+    out = {"init": t["init"], "control": t["control"], "seeds": [int(s) for s in t["seeds"]],
+           "regions": list(t["regions"])}
     known = inits(config)
     for key in ("init", "control"):
         if out[key] not in known:
@@ -186,7 +212,7 @@ def authors_test(config: Mapping[str, Any]) -> dict[str, Any]:
 
 def authors_test_models(config: Mapping[str, Any]) -> list[str]:
     t = authors_test(config)
-    return [f"init/{t['init']}/seed{s}" for s in t["seeds"]] + [f"init/{t['control']}/seed{s}" for s in t["seeds"]]
+    return [birth_id(t["init"], s) for s in t["seeds"]] + [birth_id(t["control"], s) for s in t["seeds"]]
 
 
 def method_inits(config: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -211,18 +237,67 @@ def figure_fit(config: Mapping[str, Any]) -> str | None:
 #: CORnet-S conv layers in model order (the authors' file names follow them).
 CORNET_S_CONVS = ("V1.conv1", "V1.conv2") + tuple(f"{a}.{c}" for a in ("V2", "V4", "IT")
                                                  for c in ("conv_input", "skip", "conv1", "conv2", "conv3"))
-_IT_CONV2 = {"plain": "cluster_IT.conv2.pkl", "comp8": "cluster_IT.conv2_comp8.pkl"}
+#: The authors' IT.conv2 cluster files (``weight_compression.authors.it_conv2``; :mod:`wiringup.wc.authors`).
+AUTHORS_IT_CONV2_FILES = {"plain": "cluster_IT.conv2.pkl", "comp8": "cluster_IT.conv2_comp8.pkl"}
 
 
 def authors_files(config: Mapping[str, Any]) -> list[str]:
     """The authors' files rule import_wc reads (paths under data_root), so a changed file reruns it."""
-    import os
-
     a = authors(config)
-    if a["it_conv2"] not in _IT_CONV2:
+    if a["it_conv2"] not in AUTHORS_IT_CONV2_FILES:
         raise WiringupError(f"config key weight_compression.authors.it_conv2: {a['it_conv2']!r} is not one of "
-                            f"{sorted(_IT_CONV2)}")
+                            f"{sorted(AUTHORS_IT_CONV2_FILES)}")
     root = os.path.join(config["data_root"], a["path"])
-    names = ["gm_gabor_V1.conv1.npy"] + [_IT_CONV2[a["it_conv2"]] if n == "IT.conv2" else f"cluster_{n}.pkl"
+    it_conv2 = AUTHORS_IT_CONV2_FILES[a["it_conv2"]]
+    names = ["gm_gabor_V1.conv1.npy"] + [it_conv2 if n == "IT.conv2" else f"cluster_{n}.pkl"
                                          for n in CORNET_S_CONVS[1:]]
     return [os.path.join(root, n) for n in names]
+
+
+@dataclass(frozen=True)
+class WcPlan:
+    """Every decision of config key ``weight_compression`` (:func:`plan`)."""
+
+    alternative_methods = ALTERNATIVES         # the Fig. 7 alternatives (rule fit_wc_alternative's `method`)
+    fits: dict[str, dict[str, Any]]            # fit name -> settings (rules fit_wc, fit_wc_alternative)
+    inits: dict[str, dict[str, Any]]           # init name -> {method, source, model, switches} (kn built in)
+    init_params: dict[str, dict[str, Any]]     # init name -> params `model` of rule init_model
+    init_files: dict[str, str | None]          # init name -> the WC file it samples from (None: KN)
+    comparisons: list[dict[str, Any]]          # rule wc_stats
+    at_birth: dict[str, Any]                   # the comparisons' groups (Fig. 2C, 7)
+    method_inits: dict[str, list[str]]         # compression method -> its inits (Fig. 7)
+    figure_fit: str | None                     # the WC file Fig. 2B draws
+    models: list[str]                          # model ids scored for the comparisons
+    authors: dict[str, Any]                    # params `authors` of rule import_wc
+    authors_files: list[str]                   # the files rule import_wc reads
+    authors_test: dict[str, Any]               # experiment (b)
+    authors_test_models: list[str]             # its models at birth
+    input_sizes: dict[str, int]                # init name -> the input size its models are scored at, if its own
+    input_size: int                            # model.input_size
+
+    def init_model_params(self, init: str) -> dict[str, Any]:
+        if init not in self.init_params:
+            raise WiringupError(f"unknown init {init!r} (results/models/init/{init}/...): define it under "
+                                f"weight_compression.inits (known: {sorted(self.init_params)})")
+        return self.init_params[init]
+
+    def fit_checkpoint(self, fit: str) -> str:
+        """The checkpoint a fit compresses."""
+        return model_path(self.fits[fit]["checkpoint"])
+
+    def score_input_size(self, model_id: str) -> int:
+        """Input size a model is scored at (:func:`score_input_size`)."""
+        return self.input_sizes.get(birth_init(model_id), self.input_size)
+
+
+def plan(config: Mapping[str, Any]) -> WcPlan:
+    """The WC plan of a validated config; bad input stops here, naming the key."""
+    known = inits(config)
+    return WcPlan(
+        fits=fits(config), inits=known, init_params={i: init_model_config(config, i) for i in known},
+        init_files={i: wc_file(config, i) for i in known}, comparisons=comparisons(config),
+        at_birth=at_birth(config), method_inits=method_inits(config), figure_fit=figure_fit(config),
+        models=at_birth_models(config), authors=authors(config), authors_files=authors_files(config),
+        authors_test=authors_test(config), authors_test_models=authors_test_models(config),
+        input_sizes={i: int(s["model"]["input_size"]) for i, s in known.items() if "input_size" in s["model"]},
+        input_size=int(config["model"]["input_size"]))

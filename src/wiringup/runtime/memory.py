@@ -39,7 +39,8 @@ def model_profile(model_config: dict[str, Any], input_size: int, layers: list[st
     import torch
     from torch import nn
 
-    from wiringup.nets.registry import build_model, rules_for_arch
+    from wiringup.nets.registry import build_model
+    from wiringup.nets.trained_layers import rules_for_arch
 
     with torch.device("meta"):
         model = build_model(**model_config)

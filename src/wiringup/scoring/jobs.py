@@ -1,8 +1,14 @@
 """One scoring job: load a checkpoint, score it on its benchmarks (local or brainscore backend), write one score
-JSON per benchmark (format: :mod:`wiringup.tables.scores`)."""
+JSON per benchmark (format: :mod:`wiringup.tables.scores`).
+
+Backends: local neural benchmarks (:mod:`wiringup.scoring.benchmarks`, scored by :mod:`wiringup.scoring.neural`, or
+with layer selection by :mod:`wiringup.scoring.selection`), local ImageNet top-1 (:mod:`wiringup.scoring.top1`),
+and the paper's Brain-Score benchmarks through brainscore-vision (:mod:`wiringup.scoring.brainscore`).
+"""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from wiringup.core.env import resolve_data_path, torch_device
@@ -61,7 +67,7 @@ def score_checkpoint_on(model_path: str, jobs: dict[str, dict[str, Any]], output
 
 
 def _score_top1(model, benchmark, data_root, imagenet_root, manifest, scoring, input_size):
-    from wiringup.scoring.neural import imagenet_top1
+    from wiringup.scoring.top1 import imagenet_top1
 
     if manifest is None:
         raise WiringupError(f"benchmark {benchmark['id']}: top-1 needs the val manifest (rule manifest_val)")
@@ -76,8 +82,9 @@ def _score_top1(model, benchmark, data_root, imagenet_root, manifest, scoring, i
 
 
 def _score_local(model, model_config, benchmark, data_root, scoring, input_size, assembly=None):
-    from wiringup.scoring.benchmarks import load_assembly, load_benchmark
     from wiringup.nets.registry import REGION_LAYERS
+    from wiringup.scoring.benchmarks.assembly import load_assembly
+    from wiringup.scoring.benchmarks.registry import load_benchmark
     from wiringup.scoring.neural import score_neural
 
     region = benchmark["region"]
@@ -86,8 +93,7 @@ def _score_local(model, model_config, benchmark, data_root, scoring, input_size,
         path = Path(assembly)
         data = load_assembly(path, region=region)
     else:
-        path = resolve_data_path(data_root, benchmark["path"],
-                                          f"scoring.benchmarks.{benchmark['id']}.path")
+        path = resolve_data_path(data_root, benchmark["path"], f"scoring.benchmarks.{benchmark['id']}.path")
         data = load_benchmark(benchmark["type"], path, region=region, cv_scheme=benchmark.get("cv_scheme"),
                               n_folds=benchmark.get("n_folds"))
     if data.benchmark_id != benchmark["id"]:
@@ -101,8 +107,8 @@ def _score_local(model, model_config, benchmark, data_root, scoring, input_size,
               ceiling_mode=ceiling.get("mode", "global"))
     selection = scoring.get("layer_selection") or {}
     if model_config["arch"] in selection.get("archs", []):
-        from wiringup.nets.pixels import score_with_layer_selection
         from wiringup.nets.registry import CANDIDATE_LAYERS
+        from wiringup.scoring.selection import score_with_layer_selection
 
         if model_config["arch"] not in CANDIDATE_LAYERS:
             raise WiringupError(f"scoring.layer_selection.archs names {model_config['arch']!r}, which has no "
@@ -116,8 +122,9 @@ def _score_local(model, model_config, benchmark, data_root, scoring, input_size,
 
 
 def _score_brainscore(model, model_id, model_config, benchmark, scoring, input_size):
-    from wiringup.scoring.brainscore import LEGACY_IDENTIFIERS, score_brainscore
     from wiringup.nets.registry import REGION_LAYERS
+    from wiringup.scoring.brainscore.catalog import LEGACY_IDENTIFIERS
+    from wiringup.scoring.brainscore.score import score_brainscore
 
     bs = scoring.get("brainscore", {})
     if model_config["arch"] in (scoring.get("layer_selection") or {}).get("archs", []):

@@ -45,6 +45,8 @@ import numpy as np
 from scipy import optimize
 from threadpoolctl import threadpool_limits
 
+from wiringup.plan.wc import GABOR_NITER
+
 #: Names of the 8 fitted Gabor parameters, then the final fit MSE (the 9th column of the authors' file).
 PARAM_NAMES = ("f", "theta", "sigma_x", "sigma_y", "phi", "xc", "yc", "scale")
 FIT_COLUMNS = PARAM_NAMES + ("mse",)
@@ -58,7 +60,7 @@ GABOR_INIT = (0.2, 0.0, 4.0, 4.0, 0.0, 0.0, 0.0, 1.0)
 GABOR_BOUNDS = ((1.0 / 14.0, 0.5), (-2 * math.pi, 2 * math.pi), (2.0, 14.0), (2.0, 14.0),
                 (-2 * math.pi, 2 * math.pi), (-2.0, 2.0), (-2.0, 2.0), (1e-5, 2.0))
 AUTHORS_NITER = 15
-DEFAULT_NITER = 8
+DEFAULT_NITER = GABOR_NITER
 BASINHOPPING_T = 1e-5
 LBFGSB_OPTIONS = {"maxiter": 200_000, "gtol": 1e-25}
 

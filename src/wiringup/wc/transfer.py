@@ -2,27 +2,9 @@
 Fig. 5; AUTHORS_CODE_FACTS.md §3.3 step 5 and §3.9).
 
 Architectures
-    ``resnet50``: torchvision's ResNet-50 (``torchvision.models.resnet50(weights=None)``; never pretrained, nothing
-    is downloaded). ``width`` scales every channel count (stem 64, stage planes 64/128/256/512, bottleneck
-    expansion 4 kept): at ``width=1`` the builder *is* torchvision's function (25,557,032 parameters at 1000
-    classes, 23,454,912 of them conv weights); at other widths :class:`ScaledResNet50` builds the same module
-    tree (same names: ``conv1``, ``bn1``, ``layer1.0.conv1`` …, ``layer1.0.downsample.0``, ``fc``) with
-    torchvision's ``Bottleneck`` blocks and torchvision's initialisation, and is bit-identical to torchvision's
-    model at ``width=1`` under the same seed (tested).
-    ``mobilenet_v1``: MobileNet v1 (Howard et al. 2017) with the authors' PyTorch layout (``base_models/
-    mobilenet.py::Net``): ``model`` is a Sequential of 15 entries, ``model.0`` = conv 3×3 s2 3→32 (``.0``) + BN
-    (``.1``) + ReLU (``.2``); ``model.1`` … ``model.13`` = depthwise-separable blocks (``.0`` depthwise 3×3,
-    ``.1`` BN, ``.2`` ReLU, ``.3`` pointwise 1×1, ``.4`` BN, ``.5`` ReLU; stride 2 in blocks 2, 4, 6, 12);
-    ``model.14`` the average pool; ``fc`` the classifier. So the authors' layer names (``model.4.3``,
-    ``model.12.0`` …) and their trained-layer rules apply unchanged. ``width`` is MobileNet's width multiplier
-    α (every channel count × α, rounded). Two deliberate differences: ``model.14`` is an adaptive average pool
-    (the authors' ``AvgPool2d(7)`` equals it at 224 px; an adaptive pool also works at the 64 px of the embedded
-    default), and the initialisation is the same fan-out Kaiming normal as CORnet-S and torchvision (conv
-    weight ~ N(0, √(2 / (k·k·out_channels))), BN γ=1, β=0; the classifier keeps PyTorch's default), so "KN"
-    means one thing for every architecture. Full width: 4,231,976 parameters at 1000 classes, 3,185,088 of
-    them conv weights.
-    Pretrained weights are refused (``pretrained=True``/``weights=...`` raise): the pipeline never downloads;
-    the "standard" comparator of Fig. 5A is trained by the pipeline (variant ``<arch>_standard``).
+    ResNet-50 and MobileNet v1 are built by :mod:`wiringup.nets.resnet50` and :mod:`wiringup.nets.mobilenet_v1`
+    (through :func:`wiringup.nets.registry.build_model`; their module docs also give each architecture's
+    region → layer commitment). This module maps them onto CORnet-S.
 
 Layer mapping (the authors' ``utils/models.py``; re-expressed here as rules, see :data:`MAPPINGS`)
     Every conv (and BN) layer of the target is mapped to one CORnet-S layer, whose WC distribution is sampled
@@ -40,7 +22,7 @@ Sampling (:func:`sample_transfer_model`)
     The model is first built with its KN init under ``seed`` (so ``fc`` has PyTorch's default init), then every
     conv is drawn from its mapped distribution with a ``numpy`` Generator seeded by ``(seed, crc32(target
     layer name))``: the same seed gives bit-identical weights. k-means layers use
-    :func:`wiringup.wc.compression.sample_kmeans_weight` at the target shape: ``frac`` = target in-channels /
+    :func:`wiringup.wc.sample.sample_kmeans_weight` at the target shape: ``frac`` = target in-channels /
     CORnet in-channels rescales the cluster counts, so a depthwise conv (one input channel per group) gets
     counts ≈ round(share of the cluster), i.e. mostly 0, and the leftover rule fills its single slot with the
     **last** cluster — the authors' sampler applied as they applied it. The first conv (Gabor prior) is
@@ -59,15 +41,6 @@ Critical training sets (:data:`CT_RULES`, the authors' substring rule of §2)
     (the authors' ``add_layers``; ``model.4.0`` is strided too but not in their list), and ``fc``:
     2,399,552 of 3,185,088 conv weights (75.3 %). :func:`ct_layers_from_mapping` derives the mapped part of
     both sets from the mapping (tested to select exactly the same parameters).
-
-Region → layer commitment (:data:`REGION_LAYERS`)
-    A documented fixed choice, not a layer search: each region is read at the output of the target's last
-    layer mapped to that CORnet area's area-closing layer — ResNet-50: V1 ``maxpool`` (the stem, mapped to V1),
-    V2 ``layer1``, V4 ``layer3``, IT ``layer4``, behaviour ``avgpool``; MobileNet: V1 ``model.1.2`` (after the
-    layer mapped to ``V1.conv2``), V2 ``model.4`` (last block mapped to ``V2.conv3``), V4 ``model.9``, IT
-    ``model.13``, behaviour ``model.14``. V4 and IT sit at CORnet-S's feature strides (16, 32), and so does
-    MobileNet's V2 (8); ResNet-50's V2 (``layer1``) is at stride 4, since the stage the mapping gives V2 does not
-    downsample. :func:`wiringup.nets.pixels.layer_selection` can search layers instead.
 
 Resizing (:func:`resize_kernels`)
     The authors used ``skimage.transform.resize(anti_aliasing=True)`` per 2-D slice; skimage is not a
@@ -93,155 +66,13 @@ from torch import nn
 from wiringup.plan.experiments import TRANSFER_ARCHS
 from wiringup.plan.experiments import TRANSFER_INIT_KINDS as INIT_KINDS
 from wiringup.core.io import WiringupError
+from wiringup.nets.resnet50 import RESNET50_BLOCKS
 
 #: Named trained-layer conditions of the transfer variants (variant ``<arch>_<name>`` in the config):
 #: name -> (init kind, trained-set label in the score table vocabulary).
 VARIANT_KINDS = {"standard": ("kn", "all"), "kn_ct": ("kn", "ct"), "wc_ct": ("wc", "ct")}
 
-# ------------------------------------------------------------------------------------------------ ResNet-50
-RESNET50_BLOCKS = (3, 4, 6, 3)
-RESNET50_PLANES = (64, 128, 256, 512)
-
-
-def _channels(base: int, width: float) -> int:
-    return max(1, int(round(base * width)))
-
-
-def _refuse_pretrained(arch: str, pretrained: Any, weights: Any) -> None:
-    if pretrained or weights is not None:
-        raise WiringupError(
-            f"{arch}: pretrained weights are not supported — the pipeline never downloads anything. The standard "
-            f"(all layers trained) comparator of Fig. 5A is trained by the pipeline: list `standard` in "
-            f"transfer.variants (variant {arch}_standard) and set its training scale with transfer.images and "
-            "experiments.supervised_updates.epochs; there is no config key for pretrained weights")
-
-
-def _resnet_classes():
-    from torchvision.models.resnet import Bottleneck, ResNet
-
-    return Bottleneck, ResNet
-
-
-def _make_scaled_resnet50_class():
-    Bottleneck, ResNet = _resnet_classes()
-
-    class ScaledResNet50(ResNet):
-        """torchvision's ResNet-50 with every channel count × ``width`` (module names, block structure and
-        initialisation as torchvision's ``ResNet.__init__``; construction order kept, so ``width=1`` reproduces
-        ``torchvision.models.resnet50()`` bit for bit under the same seed)."""
-
-        def __init__(self, width: float = 1.0, num_classes: int = 1000):
-            nn.Module.__init__(self)
-            self._norm_layer = nn.BatchNorm2d
-            self.inplanes = _channels(64, width)
-            self.dilation = 1
-            self.groups = 1
-            self.base_width = 64
-            self.conv1 = nn.Conv2d(3, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
-            self.bn1 = nn.BatchNorm2d(self.inplanes)
-            self.relu = nn.ReLU(inplace=True)
-            self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
-            planes = [_channels(p, width) for p in RESNET50_PLANES]
-            self.layer1 = self._make_layer(Bottleneck, planes[0], RESNET50_BLOCKS[0])
-            self.layer2 = self._make_layer(Bottleneck, planes[1], RESNET50_BLOCKS[1], stride=2)
-            self.layer3 = self._make_layer(Bottleneck, planes[2], RESNET50_BLOCKS[2], stride=2)
-            self.layer4 = self._make_layer(Bottleneck, planes[3], RESNET50_BLOCKS[3], stride=2)
-            self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
-            self.fc = nn.Linear(planes[3] * Bottleneck.expansion, num_classes)
-            for m in self.modules():
-                if isinstance(m, nn.Conv2d):
-                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-                elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                    nn.init.constant_(m.weight, 1)
-                    nn.init.constant_(m.bias, 0)
-
-    return ScaledResNet50
-
-
-def scaled_resnet50(width: float = 1.0, num_classes: int = 1000) -> nn.Module:
-    """:class:`ScaledResNet50` at any width (see the module doc); :func:`resnet50` uses torchvision at width 1."""
-    if width <= 0:
-        raise ValueError(f"width must be > 0, got {width}")
-    return _make_scaled_resnet50_class()(width=width, num_classes=num_classes)
-
-
-def resnet50(width: float = 1.0, num_classes: int = 1000, pretrained: bool = False, weights: Any = None
-             ) -> nn.Module:
-    """ResNet-50 with torchvision's definition and default (Kaiming-normal fan-out) init, never pretrained."""
-    _refuse_pretrained("resnet50", pretrained, weights)
-    if width <= 0:
-        raise ValueError(f"width must be > 0, got {width}")
-    if float(width) == 1.0:
-        import torchvision
-
-        return torchvision.models.resnet50(weights=None, num_classes=num_classes)
-    return scaled_resnet50(width=width, num_classes=num_classes)
-
-
-# -------------------------------------------------------------------------------------------- MobileNet v1
-#: (in, out, stride) of ``model.0`` (a plain conv) and the 13 depthwise-separable blocks ``model.1..13``.
-MOBILENET_V1_LAYERS = ((3, 32, 2), (32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1),
-                       (256, 512, 2), (512, 512, 1), (512, 512, 1), (512, 512, 1), (512, 512, 1), (512, 512, 1),
-                       (512, 1024, 2), (1024, 1024, 1))
-
-
-class MobileNetV1(nn.Module):
-    """MobileNet v1 in the authors' PyTorch layout (``model.{i}.{j}``, ``fc``); see the module doc."""
-
-    def __init__(self, width: float = 1.0, num_classes: int = 1000):
-        super().__init__()
-        if width <= 0:
-            raise ValueError(f"width must be > 0, got {width}")
-        blocks: list[nn.Module] = []
-        for i, (inp, out, stride) in enumerate(MOBILENET_V1_LAYERS):
-            o = _channels(out, width)
-            if i == 0:
-                blocks.append(nn.Sequential(
-                    nn.Conv2d(inp, o, 3, stride, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)))
-            else:
-                c = _channels(inp, width)
-                blocks.append(nn.Sequential(
-                    nn.Conv2d(c, c, 3, stride, 1, groups=c, bias=False), nn.BatchNorm2d(c), nn.ReLU(inplace=True),
-                    nn.Conv2d(c, o, 1, 1, 0, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)))
-        blocks.append(nn.AdaptiveAvgPool2d(1))
-        self.model = nn.Sequential(*blocks)
-        self.fc = nn.Linear(_channels(MOBILENET_V1_LAYERS[-1][1], width), num_classes)
-        with torch.no_grad():
-            for m in self.modules():
-                if isinstance(m, nn.Conv2d):
-                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-                elif isinstance(m, nn.BatchNorm2d):
-                    m.weight.fill_(1.0)
-                    m.bias.zero_()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.model(x)
-        return self.fc(torch.flatten(x, 1))
-
-
-def mobilenet_v1(width: float = 1.0, num_classes: int = 1000, pretrained: bool = False, weights: Any = None
-                 ) -> nn.Module:
-    """MobileNet v1 with width multiplier ``width`` (1.0 = the paper's), never pretrained."""
-    _refuse_pretrained("mobilenet_v1", pretrained, weights)
-    return MobileNetV1(width=width, num_classes=num_classes)
-
-
 # ----------------------------------------------------------------------------------------------- layer maps
-#: Region -> committed layer (module doc, "Region → layer commitment").
-REGION_LAYERS = {
-    "resnet50": {"V1": "maxpool", "V2": "layer1", "V4": "layer3", "IT": "layer4", "behavior": "avgpool"},
-    "mobilenet_v1": {"V1": "model.1.2", "V2": "model.4", "V4": "model.9", "IT": "model.13",
-                     "behavior": "model.14"},
-}
-
-#: Candidate layers of Brain-Score-style layer selection (``scoring.layer_selection``, local backend): every
-#: block output from the stem to the pooled features, in depth order (Brain-Score's own lists for these models).
-CANDIDATE_LAYERS = {
-    "resnet50": ["maxpool", *[f"layer1.{i}" for i in range(3)], *[f"layer2.{i}" for i in range(4)],
-                 *[f"layer3.{i}" for i in range(6)], *[f"layer4.{i}" for i in range(3)], "avgpool"],
-    "mobilenet_v1": [f"model.{i}" for i in range(15)],
-}
-
 #: ResNet-50 stage -> CORnet-S area, and the CORnet timestep of each block's BN (mapping_1).
 _RESNET_AREAS = {"layer1": "V2", "layer2": "V4", "layer3": "V4", "layer4": "IT"}
 _RESNET_BN_T = {"layer1": (0, 1, 1), "layer2": (0, 1, 2, 3), "layer3": (0, 1, 2, 3, 2, 3), "layer4": (0, 1, 1)}
@@ -346,7 +177,7 @@ def trained_counts(arch: str, rules: Sequence[str] | None, width: float = 1.0, n
                    ) -> dict[str, Any]:
     """Trained/frozen parameter counts of ``arch`` under substring ``rules`` (None: every layer), both
     conventions (``conv_weights``: the authors' count; ``total``: every parameter); no weights are allocated."""
-    from wiringup.nets.registry import apply_trained_layers
+    from wiringup.nets.trained_layers import apply_trained_layers
 
     model = _meta_model(arch, width, num_classes)
     return apply_trained_layers(model, list(rules) if rules is not None else [""])
@@ -401,15 +232,15 @@ def sample_transfer_model(wc: Any, arch: str, seed: int, *, width: float = 1.0, 
                           mapping: Mapping[str, str] | None = None, zero_noise_1x1: bool = True,
                           gabor_clip_to_bounds: bool = False) -> nn.Module:
     """A new ``arch`` network whose conv weights are drawn from CORnet-S WC distributions ``wc`` (a
-    :class:`wiringup.wc.compression.WCDistributions`) through ``mapping`` (default: the paper's, see
+    :class:`wiringup.wc.distributions.WCDistributions`) through ``mapping`` (default: the paper's, see
     :data:`MAPPINGS`); BN at defaults; the classifier at PyTorch's default init under ``seed``.
 
-    ``zero_noise_1x1`` / ``gabor_clip_to_bounds`` as in :func:`wiringup.wc.compression.sample_model`.
+    ``zero_noise_1x1`` / ``gabor_clip_to_bounds`` as in :func:`wiringup.wc.sample.sample_model`.
     The returned module carries ``wiringup_transfer`` (mapping name, seed, per-layer source and method).
     """
     from wiringup.nets.registry import build_model
-    from wiringup.wc.compression import (GaborGMMLayer, KMeansLayer, kmeans_noise, layer_rng, sample_gabor_weight,
-                                     sample_kmeans_weight)
+    from wiringup.wc.distributions import GaborGMMLayer, KMeansLayer
+    from wiringup.wc.sample import kmeans_noise, layer_rng, sample_gabor_weight, sample_kmeans_weight
 
     _check_arch(arch)
     if getattr(wc, "arch", None) != "cornet_s":

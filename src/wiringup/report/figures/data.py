@@ -18,13 +18,9 @@ Each source is normalised by its own reference, described by a :class:`SourceInf
 reference model ids and values, missing-score policy) that figure captions print:
 
 * **authors' data** (rows with ``backend`` ``authors-<db>``, from :func:`wiringup.tables.authors.tidy`): the
-  private (or public) Brain-Score benchmark of each region (AUTHORS_CODE_FACTS.md §6); the reference is the
-  authors' own 100 %: ``CORnet-S_full`` s0 epoch 43 and s42 epoch 29 averaged per region (0.42150, §7.1).
-  Supervised updates use the authors' count (1.28 M images per full epoch); trained conv weights per
-  trained-layer set are the authors' counts (§2, §3.9). The converged checkpoint of a run is the one the
-  authors list in §2 (:data:`AUTHORS_CONVERGED`) where listed, else the run's last scored checkpoint (the
-  database has no convergence flag). The pixels baseline is the combination of ``pixels_epoch_00`` and the
-  V1/V2 scores stored under ``pixels_epoch_06`` (§0.8), as the row ``pixels_epoch_00+06``.
+  private (or public) Brain-Score benchmark of each region; the reference is the authors' own 100 % (0.42150);
+  their counts of updates and trained weights, converged checkpoints and pixels baseline
+  (:mod:`wiringup.report.figures.authors_models`).
 * **this run** (any other rows): each region is the mean of this run's benchmarks of that region (local
   benchmarks are not Brain-Score's; the suite is named); the brain predictivity is the mean over the regions
   the source scores at all. The reference is the standard-training variant (``standard_variant``, else KN
@@ -37,7 +33,7 @@ missing or NULL benchmark counts as 0), which reproduces their figures exactly.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
@@ -45,101 +41,18 @@ import pandas as pd
 
 from wiringup.tables import authors as A
 from wiringup.core.io import WiringupError
+# AUTHORS_RECIPE and PIXELS_COMBINED_ID are part of this module's interface for the figures
+from wiringup.report.figures.authors_models import (AUTHORS_RECIPE, PIXELS_COMBINED_ID,  # noqa: F401
+                                                    authors_models)
+from wiringup.report.figures.source_info import SourceInfo
 
 REGIONS = ("V1", "V2", "V4", "IT", "behavior")
 RUN_SOURCE = "this run"
-
-# Converged checkpoints the authors average for the §2 table (``benchmark/database.py::model_versions``): config →
-# {seed: epoch}. Listed runs of other seeds (e.g. CORnet-S_full s94) are not "converged" for the figures; a run
-# of a config not listed here converges at its last scored checkpoint (this differs from the listed epoch only
-# for CORnet-S_train_conv3_bi s0, scored up to epoch 37 but converged at 29).
-AUTHORS_CONVERGED: dict[str, dict[int, int]] = {
-    "full": {0: 43, 42: 29},
-    "train_V4": {0: 43, 42: 31},
-    "train_IT_seed_0": {0: 37, 42: 40},
-    "train_random": {0: 28, 42: 22},
-    "train_conv3_V2_bi": {0: 26, 42: 31},
-    "train_conv3_V4_bi": {0: 26, 42: 37},
-    "train_conv3_bi": {0: 29, 42: 31},
-    "train_gmk1_cl2_7_7tr_bi": {0: 33, 42: 28},
-    "cluster2_v2_V4_trconv3_bi": {0: 41, 94: 25},
-    "cluster2_v2_IT_bi": {0: 24, 42: 31},
-    "cluster2_v2_IT_trconv3_bi": {0: 38, 42: 40},
-}
-
-# Trained conv weights of the full-size models, the authors' counting rule (conv weights only; WC models add the
-# norm3 BN weights they train), AUTHORS_CODE_FACTS.md §2 and §3.9. Key: (arch, init family, trained set).
-_CT = 1_376_256
-AUTHORS_TRAINED_CONV_WEIGHTS: dict[tuple[str, str, str], int] = {
-    ("cornet_s", "kn", "all"): A.CONV_WEIGHTS_FULL,
-    ("cornet_s", "kn", "dt_v4"): 50_298_880,
-    ("cornet_s", "kn", "dt_it"): 40_239_104,
-    ("cornet_s", "kn", "decoder"): 0,
-    ("cornet_s", "kn", "ct_v2"): 50_364_416,
-    ("cornet_s", "kn", "ct_v4"): 40_566_784,
-    ("cornet_s", "kn", "ct"): _CT,
-    ("cornet_s", "kn", "conv1_v2"): 50_364_416,
-    ("cornet_s", "kn", "conv1_v4"): 40_566_784,
-    ("cornet_s", "kn", "conv1"): _CT,
-    ("cornet_s", "kn", "batchnorm_v2"): 50_298_880,
-    ("cornet_s", "kn", "batchnorm_v4"): 40_239_104,
-    ("cornet_s", "kn", "batchnorm"): 0,
-    ("cornet_s", "wc", "all"): A.CONV_WEIGHTS_FULL,
-    ("cornet_s", "wc", "ct_v2"): 50_383_872,
-    ("cornet_s", "wc", "ct_v4"): 40_577_792,
-    ("cornet_s", "wc", "ct"): A.CONV_WEIGHTS_WC_CT,
-    ("cornet_s", "wc", "decoder"): 0,
-    ("resnet50", "*", "all"): 23_454_912,
-    ("resnet50", "*", "ct"): 5_029_888,
-    ("mobilenet", "*", "all"): 3_185_088,
-    ("mobilenet", "*", "ct"): 2_399_552,
-}
-# Any other init with these trained sets trains the same layers as KN (the compressed init does not change them).
-_FAMILY_ARCH = {"CORnet-S": "cornet_s", "resnet": "resnet50", "mobilenet": "mobilenet", "alexnet": "alexnet",
-                "pixels": "pixels", "hmax": "hmax"}
-# The one config of the authors that stands for each (init, trained set) family of CORnet-S (their figures draw
-# these; many exploratory configs decode to the same factors, e.g. other `cluster2_*` WC+CT variants).
-AUTHORS_FAMILY_CONFIG: dict[tuple[str, str], str] = {
-    (init, trained): cfg for cfg, (init, trained, _scope) in A.KNOWN_CONFIGS.items() if trained is not None}
-AUTHORS_RECIPE = {"optimizer": "sgd", "lr": 0.1, "weight_decay": 1e-4, "schedule": "plateau"}
-PIXELS_COMBINED_ID = "pixels_epoch_00+06"
 
 FACTOR_COLUMNS = ["source", "model_id", "kind", "arch", "variant", "config", "canonical", "init", "trained", "images",
                   "full_data", "epoch", "seed", "optimizer", "lr", "weight_decay", "schedule", "default_recipe",
                   "run_id", "converged", "birth", "supervised_updates", "trained_conv_weights", "synaptic_updates"]
 VALUE_COLUMNS = list(REGIONS) + ["imagenet", "n_regions", "brain_predictivity"]
-
-
-@dataclass
-class SourceInfo:
-    """What a figure caption says about one source: its benchmark suite, reference (100 %) and policy."""
-
-    name: str
-    kind: str                                  # "run" or "authors"
-    suite: str                                 # benchmark ids and backend, in words
-    regions: list[str]                         # regions the source scores (the brain predictivity averages them)
-    reference_ids: list[str] = field(default_factory=list)
-    reference_bp: float = float("nan")
-    reference_regions: dict[str, float] = field(default_factory=dict)
-    # Fig. 4B's difference heatmap: the authors divide by CORnet-S_full s0 epoch 43 alone (0.42493, §7.1)
-    delta_reference_ids: list[str] = field(default_factory=list)
-    delta_reference_bp: float = float("nan")
-    missing: str = "nan"
-    n_models: int = 0
-    n_without_bp: int = 0                      # models lacking a benchmark of a scored region
-
-    @property
-    def normaliser(self) -> str:
-        if not np.isfinite(self.reference_bp):
-            return f"{self.name}: no reference model (relative values undefined)"
-        ids = ", ".join(self.reference_ids[:3]) + (" ..." if len(self.reference_ids) > 3 else "")
-        return f"{self.name}: 100 % = {self.reference_bp:.4f} ({ids})"
-
-    def caption(self) -> str:
-        policy = ("a missing benchmark counts as 0 (authors' rule)" if self.missing == "zero" else
-                  f"{self.n_without_bp} of {self.n_models} models lack a benchmark and have no brain predictivity")
-        return (f"{self.name} — benchmarks: {self.suite}; brain predictivity = mean over "
-                f"{', '.join(self.regions)}; {self.normaliser}; {policy}")
 
 
 @dataclass
@@ -195,7 +108,7 @@ def model_table(table: pd.DataFrame, *, missing: str = "nan", regions: Iterable[
     parts, infos = [], {}
     for source, rows in table.groupby("source", sort=True):
         if _is_authors(rows):
-            models, info = _authors_models(rows, source, missing, regions)
+            models, info = authors_models(rows, source, missing, regions)
         else:
             models, info = _run_models(rows, source, missing, regions, run_recipe or {}, standard_variant)
         parts.append(models)
@@ -215,128 +128,6 @@ def model_table(table: pd.DataFrame, *, missing: str = "nan", regions: Iterable[
             models.loc[sel, f"rel_{r}"] = 100.0 * models.loc[sel, r] / ref if ref else np.nan
     cols = FACTOR_COLUMNS + VALUE_COLUMNS + ["rel_bp"] + [f"rel_{r}" for r in list(REGIONS) + ["imagenet"]]
     return ModelTable(models[cols].reset_index(drop=True), infos)
-
-
-# ------------------------------------------------------------------------------------------------ authors
-
-def _authors_models(rows: pd.DataFrame, source: str, missing: str, regions: list[str]):
-    public = bool(rows["backend"].astype(str).eq("authors-public").all())
-    rows = rows.copy()
-    pix = _pixels_combined(rows)
-    if pix is not None:
-        rows = pd.concat([rows, pix], ignore_index=True)
-    bp = A.brain_predictivity(rows, regions=regions, missing=missing, public=public)
-    bench = A.AUTHORS_BENCHMARKS[public]
-    m = pd.DataFrame({"source": source, "model_id": bp["model_id"]})
-    for r in REGIONS:
-        m[r] = bp[r] if r in bp.columns else np.nan
-    m["imagenet"] = bp["imagenet"] if "imagenet" in bp.columns else np.nan
-    m["n_regions"] = bp["n_regions"]
-    m["brain_predictivity"] = bp["brain_predictivity"]
-    fam = bp["family"].astype(object)
-    m["arch"] = fam.map(_FAMILY_ARCH).fillna(fam)
-    parsed = _as_bool(bp["parsed"])
-    transfer = bp["transfer_mapping"].notna()
-    trainable = parsed & ((fam == "CORnet-S") | transfer)
-    m["kind"] = np.where(trainable, "trained", np.where(parsed, "reference", "unparsed"))
-    m.loc[m["arch"].isin(["pixels", "hmax"]), "kind"] = "baseline"
-    m.loc[m["model_id"] == "mobilenet_v1_1.0_224_epoch_100", "kind"] = "reference"
-    m["variant"] = bp["config"]
-    m["config"] = bp["config"]
-    m["init"] = bp["init"]
-    m["trained"] = bp["trained"]
-    m["images"] = bp["images"].astype(float)
-    m["full_data"] = _as_bool(bp["full_data"])
-    m["epoch"] = bp["epoch"].astype(float)
-    m["seed"] = bp["seed"].astype(float)
-    m["optimizer"] = bp["optimizer"].astype(object).where(bp["optimizer"].notna(), None)
-    m.loc[trainable, "optimizer"] = m.loc[trainable, "optimizer"].fillna(AUTHORS_RECIPE["optimizer"])
-    m["optimizer"] = m["optimizer"].map(lambda o: o.lower() if isinstance(o, str) else o)
-    m["lr"] = np.where(trainable, bp["lr"].astype(float).fillna(AUTHORS_RECIPE["lr"]), np.nan)
-    m["weight_decay"] = np.where(trainable, bp["weight_decay"].astype(float).fillna(AUTHORS_RECIPE["weight_decay"]),
-                                 np.nan)
-    m["schedule"] = np.where(trainable, np.where(_as_bool(bp["con2"]), "con2", "plateau"), None)
-    m["default_recipe"] = (trainable & (m["optimizer"] == "sgd") & np.isclose(m["lr"], 0.1)
-                           & np.isclose(m["weight_decay"], 1e-4) & (m["schedule"] == "plateau"))
-    m["run_id"] = bp["id_without_epoch"]
-    m["canonical"] = [c == AUTHORS_FAMILY_CONFIG.get((i, t)) if isinstance(t, str) else False
-                      for c, i, t in zip(m["config"], m["init"], m["trained"])]
-    m["birth"] = trainable & (m["epoch"] == 0)
-    m["supervised_updates"] = np.where(trainable, bp["supervised_updates_authors"].astype(float), np.nan)
-    m["trained_conv_weights"] = [_authors_weights(a, i, t) if k == "trained" else np.nan
-                                 for a, i, t, k in zip(m["arch"], m["init"], m["trained"], m["kind"])]
-    tf = m["model_id"] == "mobilenet_v1_1.0_224_epoch_100"    # the pretrained TF MobileNet: 100 nominal epochs
-    m.loc[tf, "trained_conv_weights"] = AUTHORS_TRAINED_CONV_WEIGHTS[("mobilenet", "*", "all")]
-    m.loc[tf, "supervised_updates"] = A.AUTHORS_FULL_IMAGES * 100.0
-    m.loc[tf, "trained"] = "all"
-    m.loc[m["birth"], "trained_conv_weights"] = 0.0
-    m["synaptic_updates"] = m["supervised_updates"] * m["trained_conv_weights"]
-    m.loc[m["kind"] == "baseline", ["supervised_updates", "synaptic_updates"]] = 0.0
-    m["converged"] = _authors_converged(m)
-
-    ref_ids = [i for i in A.NORMALISER_IDS if i in set(m["model_id"])]
-    info = SourceInfo(name=source, kind="authors", regions=list(regions), missing=missing,
-                      suite=("Brain-Score " + ("public" if public else "private") + " benchmarks "
-                             + ", ".join(bench[r] for r in regions)
-                             + ("; ImageNet " + bench["imagenet"] if "imagenet" in bench else "")
-                             + " (the authors' raw scores, Geiger et al. 2022)"))
-    if ref_ids:
-        bpz = bp if missing == "zero" else A.brain_predictivity(rows, regions=regions, missing="zero", public=public)
-        ref = A.authors_run_average(bpz, ref_ids, regions=regions)
-        info.reference_ids, info.reference_bp = ref_ids, ref["value"]
-        info.reference_regions = dict(ref["per_region"])
-        if "imagenet" in bpz.columns:
-            info.reference_regions["imagenet"] = A.authors_run_average(bpz, ref_ids, regions=["imagenet"])["value"]
-        delta_ids = [i for i in A.DELTA_NORMALISER_IDS if i in set(m["model_id"])] or ref_ids
-        info.delta_reference_ids = delta_ids
-        info.delta_reference_bp = A.authors_run_average(bpz, delta_ids, regions=regions)["value"]
-    _count(info, m)
-    return m, info
-
-
-def _as_bool(s: pd.Series) -> pd.Series:
-    """A column of booleans that may hold NaN (after concatenation with this run's table) or 'True' strings."""
-    return pd.Series([v is True or v == "True" or (isinstance(v, (bool, np.bool_)) and bool(v)) for v in s],
-                     index=s.index, dtype=bool)
-
-
-def _authors_weights(arch: str, init: Any, trained: Any) -> float:
-    if not isinstance(trained, str):
-        return np.nan
-    for key in ((arch, init, trained), (arch, "*", trained), (arch, "kn", trained)):
-        if key in AUTHORS_TRAINED_CONV_WEIGHTS:
-            return float(AUTHORS_TRAINED_CONV_WEIGHTS[key])
-    return np.nan
-
-
-def _authors_converged(m: pd.DataFrame) -> pd.Series:
-    out = pd.Series(False, index=m.index)
-    trained = m[(m["kind"] == "trained") & m["epoch"].notna()]
-    for run_id, g in trained.groupby("run_id"):
-        cfg, arch = g["config"].iloc[0], g["arch"].iloc[0]
-        listed = AUTHORS_CONVERGED.get(cfg) if arch == "cornet_s" and g["full_data"].iloc[0] \
-            and g["default_recipe"].iloc[0] else None
-        if listed is not None:
-            seed = int(g["seed"].iloc[0])
-            if seed in listed:
-                out[g.index[g["epoch"] == float(listed[seed])]] = True
-            continue
-        if g["epoch"].max() > 0:
-            out[g["epoch"].idxmax()] = True
-    return out
-
-
-def _pixels_combined(rows: pd.DataFrame) -> pd.DataFrame | None:
-    """The authors' pixels baseline as one model: V1/V2 from ``pixels_epoch_06``, the rest from ``_00`` (§0.8)."""
-    p00 = rows[rows["model_id"] == "pixels_epoch_00"]
-    p06 = rows[(rows["model_id"] == "pixels_epoch_06") & rows["region"].isin(["V1", "V2"])]
-    if p00.empty or p06.empty:
-        return None
-    keep = p00[~p00["region"].isin(["V1", "V2"])]
-    out = pd.concat([keep, p06], ignore_index=True)
-    out["model_id"] = PIXELS_COMBINED_ID
-    out["epoch"] = 0.0
-    return out
 
 
 # ------------------------------------------------------------------------------------------------- this run
@@ -413,7 +204,7 @@ def _run_models(rows: pd.DataFrame, source: str, missing: str, regions: list[str
         info.reference_regions = {r: float(std[r].mean()) for r in list(REGIONS) + ["imagenet"]
                                   if std[r].notna().any()}
         info.delta_reference_ids, info.delta_reference_bp = info.reference_ids, info.reference_bp
-    _count(info, m)
+    info.count(m)
     return m, info
 
 
@@ -429,18 +220,14 @@ def _recipe_matches(m: pd.DataFrame, recipe: dict[str, Any]) -> pd.Series:
     return ok
 
 
-def _count(info: SourceInfo, m: pd.DataFrame) -> None:
-    info.n_models = int(len(m))
-    info.n_without_bp = int(m["brain_predictivity"].isna().sum())
-
-
 # ------------------------------------------------------------------------------------------------- selections
 
 def family(models: pd.DataFrame, init: str, trained: str, *, arch: str = "cornet_s", default_recipe: bool = True,
            source: str | None = None, include_birth: bool = True) -> pd.DataFrame:
     """Checkpoints of one training family (``init`` × ``trained`` set) of ``arch``, plus its models at birth.
 
-    Of the authors' models only the config that stands for the family counts (:data:`AUTHORS_FAMILY_CONFIG`).
+    Of the authors' models only the config that stands for the family counts
+    (:data:`~wiringup.report.figures.authors_models.AUTHORS_FAMILY_CONFIG`).
     At birth a model of this run has no trained set (None); an authors' model at birth carries its config's
     trained set, so their at-birth rows are the family's own ``epoch_00`` ids.
     """

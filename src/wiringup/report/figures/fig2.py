@@ -40,16 +40,18 @@ AUTHORS_AT_BIRTH_CONFIG = {"kn": "full", "wc": "cluster2_v2_IT_trconv3_bi"}
 # ------------------------------------------------------------------------------------------------------- 2B
 def plot_fig2b(wc: Any, outputs: Sequence[str], *, style: Mapping[str, Any] | None = None, seed: int = 0,
                max_kernels: int = 64, path: str | None = None) -> FigureResult:
-    """Fig. 2B from a WC file (path) or :class:`~wiringup.wc.compression.WCDistributions`."""
-    from wiringup.wc import compression as W
+    """Fig. 2B from a WC file (path) or :class:`~wiringup.wc.distributions.WCDistributions`."""
+    from wiringup.wc.distributions import GaborGMMLayer, KMeansLayer, load_wc
+    from wiringup.wc.fit import ELBOW_RULE
+    from wiringup.wc.sample import sample_gabor_weight
 
     if isinstance(wc, (str, os.PathLike)):
         path = str(wc)
-        wc = W.load_wc(wc)
+        wc = load_wc(wc)
     notes: list[str] = []
     first_name, first = next(iter(wc.layers.items()))
-    kmeans = [(n, l) for n, l in wc.layers.items() if isinstance(l, W.KMeansLayer) and l.kernel_size != (1, 1)]
-    elbows = [(n, l) for n, l in wc.layers.items() if isinstance(l, W.KMeansLayer) and l.elbow.get("wcss")]
+    kmeans = [(n, l) for n, l in wc.layers.items() if isinstance(l, KMeansLayer) and l.kernel_size != (1, 1)]
+    elbows = [(n, l) for n, l in wc.layers.items() if isinstance(l, KMeansLayer) and l.elbow.get("wcss")]
     kmax = max([l.k for _, l in kmeans], default=1)
     fig = plt.figure(figsize=(14, 7.2))
     gs = fig.add_gridspec(max(1, len(kmeans)), 3, width_ratios=[1.15, 1.25, 0.9], wspace=0.25, hspace=0.55)
@@ -57,10 +59,10 @@ def plot_fig2b(wc: Any, outputs: Sequence[str], *, style: Mapping[str, Any] | No
 
     # A: sampled first-layer kernels
     ax = fig.add_subplot(gs[:, 0])
-    if isinstance(first, W.GaborGMMLayer):
+    if isinstance(first, GaborGMMLayer):
         n = min(max_kernels, first.out_channels)
         rng = np.random.default_rng([int(seed), 2])
-        k = W.sample_gabor_weight(first, (n, first.in_channels, first.kernel_size, first.kernel_size), rng)
+        k = sample_gabor_weight(first, (n, first.in_channels, first.kernel_size, first.kernel_size), rng)
         cols = int(np.ceil(np.sqrt(n)))
         rows = int(np.ceil(n / cols))
         ks = first.kernel_size
@@ -139,7 +141,7 @@ def plot_fig2b(wc: Any, outputs: Sequence[str], *, style: Mapping[str, Any] | No
               f"the authors' files ({src.get('directory')})" if src.get("kind") == "authors" else str(src.get("kind")))
     caption = (f"WC file {path or '(in memory)'}: {wc.arch} width {wc.width:g}, {origin}; "
                f"{pc['authors_rule']:,} numbers by the authors' counting rule (paper, full size: 4,166); "
-               f"elbow rule: {W.ELBOW_RULE}.")
+               f"elbow rule: {ELBOW_RULE}.")
     with warnings.catch_warnings():   # the image grid is not tight_layout-compatible; its spacing is set above
         warnings.simplefilter("ignore", UserWarning)
         text = finish(fig, list(outputs), title="Fig. 2B  Weight Compression: sampled Gabor kernels and cluster "

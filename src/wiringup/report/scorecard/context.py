@@ -1,0 +1,112 @@
+"""What the scorecard's value functions read: the :class:`Context` (the authors' and this run's model tables and
+the headline numbers), the authors' model ids the claims name, and the selections of this run's models."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from wiringup.core.io import WiringupError
+from wiringup.report.figures import data as D
+from wiringup.tables import authors as A
+
+
+def model_ids(config: str, seeds=(0,), epoch: str = "00", images: int | None = None) -> list[str]:
+    """The authors' CORnet-S model ids of ``config`` for ``seeds`` at ``epoch`` (``images``: an image subset)."""
+    img = f"_img{images}" if images else ""
+    return [f"CORnet-S_{config}{img}{'' if s == 0 else f'_seed{s}'}_epoch_{epoch}" for s in seeds]
+
+
+BIRTH_KN = model_ids("full", A.AT_BIRTH_SEEDS)
+BIRTH_WC = model_ids("cluster2_v2_IT_trconv3_bi", A.AT_BIRTH_SEEDS)
+CT_IDS = ["CORnet-S_train_conv3_bi_epoch_29", "CORnet-S_train_conv3_bi_seed42_epoch_31"]
+DT_IT_IDS = ["CORnet-S_train_IT_seed_0_epoch_37", "CORnet-S_train_IT_seed_0_seed42_epoch_40"]
+WC_DECODER_IDS = ["CORnet-S_cluster2_v2_IT_bi_epoch_24", "CORnet-S_cluster2_v2_IT_bi_seed42_epoch_31"]
+KN_DECODER_IDS = ["CORnet-S_train_random_epoch_28", "CORnet-S_train_random_seed42_epoch_22"]
+FULL_SYNAPTIC = A.AUTHORS_FULL_IMAGES * A.FULL_EPOCHS * A.CONV_WEIGHTS_FULL
+
+
+@dataclass
+class Context:
+    """The tables a claim's value is computed from. ``a`` / ``a_mean``: a column of the authors' models;
+    ``rm`` / ``rinfo()``: this run's models and their
+    :class:`~wiringup.report.figures.source_info.SourceInfo` (empty / None without a score table)."""
+
+    authors: D.ModelTable                 # the authors' private scores, authors' missing rule (zero)
+    headline: dict[str, dict[str, Any]]
+    run: D.ModelTable | None              # this run (None: no score table)
+    run_scale: str                        # words: model width, input size, data, seeds
+    standard_variant: str | None = None
+
+    @property
+    def am(self) -> pd.DataFrame:
+        return self.authors.models
+
+    def a(self, model_id: str, col: str) -> float:
+        row = self.am[self.am["model_id"] == model_id]
+        if row.empty:
+            raise WiringupError(f"scorecard: model id {model_id!r} is not in the authors' score table; use the "
+                                "authors' private scores.sqlite")
+        return float(row[col].iloc[0])
+
+    def a_mean(self, ids: list[str], col: str) -> float:
+        return float(np.mean([self.a(i, col) for i in ids]))
+
+    @property
+    def rsrc(self) -> str | None:
+        if self.run is None:
+            return None
+        names = [s for s, i in self.run.sources.items() if i.kind == "run"]
+        return names[0] if names else None
+
+    @property
+    def rm(self) -> pd.DataFrame:
+        s = self.rsrc
+        return self.run.models[self.run.models["source"] == s] if s else pd.DataFrame(columns=D.FACTOR_COLUMNS)
+
+    def rinfo(self) -> D.SourceInfo | None:
+        return self.run.sources[self.rsrc] if self.rsrc else None
+
+    def suite(self) -> str:
+        info = self.rinfo()
+        return f"{info.suite}; {self.run_scale}" if info else self.run_scale
+
+
+# ------------------------------------------------------------------------------------------ this run's models
+
+def run_standard(ctx: Context) -> pd.DataFrame:
+    """This run's standard training (its ``standard_variant``) with its models at birth."""
+    m = ctx.rm
+    return D.standard_family(m, standard_variant=ctx.standard_variant) if len(m) else m
+
+
+def run_births(ctx: Context, init: str, trained: str) -> pd.DataFrame:
+    """This run's scored models at birth of the family ``init`` × ``trained``."""
+    m = ctx.rm
+    if m.empty:
+        return m
+    fam = D.family(m, init, trained) if (init, trained) != ("kn", "all") else run_standard(ctx)
+    return fam[fam["birth"] & fam["rel_bp"].notna()]
+
+
+def run_converged(ctx: Context, init: str, trained: str) -> pd.DataFrame:
+    """This run's scored last checkpoints on all images of the family ``init`` × ``trained``."""
+    m = ctx.rm
+    if m.empty:
+        return m
+    fam = D.family(m, init, trained, include_birth=False)
+    return fam[fam["converged"].astype(bool) & fam["full_data"].astype(bool) & fam["rel_bp"].notna()]
+
+
+def mean_of(df: pd.DataFrame, col: str) -> float | None:
+    """The mean of a column over the rows that have it; None for none."""
+    v = df[col].dropna() if len(df) and col in df else pd.Series(dtype=float)
+    return float(v.mean()) if len(v) else None
+
+
+def ids_text(df: pd.DataFrame) -> str:
+    """The first four model ids of the rows, and their count when there are more."""
+    ids = sorted(df["model_id"])
+    return ", ".join(ids[:4]) + (f" … ({len(ids)} models)" if len(ids) > 4 else "")

@@ -1,0 +1,165 @@
+"""The paper's headline numbers recomputed from the authors' private scores with their aggregation (§7.4).
+
+:func:`headline_numbers` gives every number the abstract and the sections state (the 100 % normaliser, the
+at-birth means and their significance, CT, the update fractions, the baselines) with the model ids behind it;
+:func:`fig4b_max_gain` the largest WC+CT gain of Fig. 4B. The constants are the authors' ids, seeds and
+weight counts these use (``docs/AUTHORS_CODE_FACTS.md`` §2, §7).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from wiringup.core.io import WiringupError
+from wiringup.tables.authors.database import AUTHORS_FULL_IMAGES, FULL_IMAGENET
+from wiringup.tables.authors.predictivity import (NORMALISER_IDS, REGIONS, authors_run_average,
+                                                  brain_predictivity, normaliser)
+
+FULL_EPOCHS = 43                   # converged epoch of the standard model (s0), the 100 % of updates
+# Fig. 4B (``delta_heatmap``) normalises by s0 epoch 43 alone (§7.1).
+DELTA_NORMALISER_IDS = ("CORnet-S_full_epoch_43",)
+# Fig. 4B grid (``analysis/paper_plots.py::plot_figure_4`` → ``delta_heatmap``): image subsets × epochs, plus
+# the full-data row.
+FIG4B_IMAGES = (100, 1000, 10_000, 50_000, 100_000, 500_000)
+FIG4B_EPOCHS = (0, 1, 2, 3, 5, 6, 10, 20)
+# Seeds of the at-birth significance test (§7.3, Fig. 2 row).
+AT_BIRTH_SEEDS = (0, 12, 42, 32, 43, 52, 62, 72, 82, 92)
+# Trained conv weights (authors' counting rule, §2): full model and the CT/WC+CT sets.
+CONV_WEIGHTS_FULL = 52_860_096
+CONV_WEIGHTS_WC_CT = 1_378_560     # 1,376,256 conv3 weights + 2,304 norm3 BN weights (WC models, §2)
+
+
+def _with_seed(config: str, seed: int, suffix: str = "") -> str:
+    return f"CORnet-S_{config}{suffix}{'' if seed == 0 else f'_seed{seed}'}"
+
+
+def headline_numbers(private_tidy: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Recompute the paper's headline numbers (§7.4) from the private scores, with the authors' aggregation.
+
+    Every entry is a dict with ``value`` (relative numbers in % of the normaliser), the ``model_ids`` it used,
+    the paper's claim and the value listed in AUTHORS_CODE_FACTS.md §7.4 (``facts``), plus details.
+    """
+    from scipy import stats
+
+    bp = brain_predictivity(private_tidy, missing="zero")
+    idx = bp.set_index("model_id")
+
+    def need(ids: list[str]) -> None:
+        absent = [m for m in ids if m not in idx.index]
+        if absent:
+            raise WiringupError(f"headline_numbers: model ids {absent} are not in the score table; "
+                                "pass the tidy table of the authors' private scores.sqlite")
+
+    def bps(mid: str) -> float:
+        return float(idx.loc[mid, "brain_predictivity"])
+
+    need(list(NORMALISER_IDS))
+    norm = normaliser(private_tidy)
+    out: dict[str, dict[str, Any]] = {}
+    full = authors_run_average(bp, NORMALISER_IDS)
+    out["fully_trained_mean"] = {
+        "value": norm, "unit": "brain predictivity", "paper": "0.42", "facts": 0.4215,
+        "model_ids": list(NORMALISER_IDS), "per_region": full["per_region"], "per_run": full["per_run"]}
+
+    rel = lambda v: 100.0 * v / norm  # noqa: E731
+    kn_ids = [_with_seed("full", s) + "_epoch_00" for s in AT_BIRTH_SEEDS]
+    wc_ids = [_with_seed("cluster2_v2_IT_trconv3_bi", s) + "_epoch_00" for s in AT_BIRTH_SEEDS]
+    need(kn_ids + wc_ids)
+    kn = np.array([rel(bps(m)) for m in kn_ids])
+    wc = np.array([rel(bps(m)) for m in wc_ids])
+    for key, arr, ids, paper, facts in (("kn_at_birth", kn, kn_ids, "43 ± 1.7 %", (42.6, 1.74)),
+                                        ("wc_at_birth", wc, wc_ids, "54 ± 1.5 %", (53.8, 1.47))):
+        out[key] = {"value": float(arr.mean()), "std": float(arr.std(ddof=0)), "std_ddof1": float(arr.std(ddof=1)),
+                    "sem": float(arr.std(ddof=1) / math.sqrt(len(arr))), "n": int(len(arr)), "unit": "% of normaliser",
+                    "paper": paper, "facts": {"mean": facts[0], "std": facts[1]}, "model_ids": ids,
+                    "per_run": dict(zip(ids, arr.tolist()))}
+    student = stats.ttest_ind(wc, kn, equal_var=True)
+    welch = stats.ttest_ind(wc, kn, equal_var=False)
+    out["at_birth_ttest"] = {"value": float(student.pvalue), "t": float(student.statistic),
+                             "welch_p": float(welch.pvalue), "welch_t": float(welch.statistic),
+                             "unit": "p (two-sided Student t-test; Welch alongside)", "paper": "significant",
+                             "facts": {"t": 14.7, "p": 1.7e-11}, "model_ids": wc_ids + kn_ids}
+
+    def rel_runs(key: str, ids: list[str], paper: str, facts: float, **extra: Any) -> None:
+        need(ids)
+        res = authors_run_average(bp, ids)
+        out[key] = {"value": rel(res["value"]), "unit": "% of normaliser", "paper": paper, "facts": facts,
+                    "model_ids": ids, "per_run": {m: rel(v) for m, v in res["per_run"].items()}, **extra}
+
+    rel_runs("ct_relative", ["CORnet-S_train_conv3_bi_epoch_29", "CORnet-S_train_conv3_bi_seed42_epoch_31"],
+             ">75 %", 76.0, trained_conv_weights=1_376_256,
+             trained_fraction_percent=100.0 * 1_376_256 / CONV_WEIGHTS_FULL)
+    full_synaptic = AUTHORS_FULL_IMAGES * FULL_EPOCHS * CONV_WEIGHTS_FULL
+    full_supervised = AUTHORS_FULL_IMAGES * FULL_EPOCHS
+    rel_runs("wc_ct_500k_20ep", ["CORnet-S_cluster2_v2_IT_trconv3_bi_img500000_epoch_20"], "79 % @ ~0.5 %", 79.7,
+             synaptic_updates_percent=100.0 * 500_000 * 20 * CONV_WEIGHTS_WC_CT / full_synaptic)
+    rel_runs("two_percent_updates", ["CORnet-S_full_img500000_epoch_02"], "76 % @ ~2 %", 76.2,
+             supervised_updates_percent=100.0 * 500_000 * 2 / full_supervised)
+    rel_runs("point_two_percent_updates", ["CORnet-S_full_img50000_epoch_02"], "50 % @ ~0.2 %", 49.5,
+             supervised_updates_percent=100.0 * 50_000 * 2 / full_supervised)
+    rel_runs("twenty_percent_updates", ["CORnet-S_full_img500000_epoch_20"], "97 % @ ~20 % (RP)", 97.2,
+             supervised_updates_percent=100.0 * 500_000 * 20 / full_supervised)
+    rel_runs("wc_ct_converged", ["CORnet-S_cluster2_v2_IT_trconv3_bi_epoch_38",
+                                 "CORnet-S_cluster2_v2_IT_trconv3_bi_seed42_epoch_40"], "–", 82.0)
+    rel_runs("kn_decoder_only", ["CORnet-S_train_random_epoch_28", "CORnet-S_train_random_seed42_epoch_22"],
+             "–", 49.5)
+    rel_runs("hmax", ["hmax_epoch_00"], "–", 34.9)
+    rel_runs("pixels_epoch_00_only", ["pixels_epoch_00"], "~7 % (RP plot)", 4.9,
+             note="pixels_epoch_00 lacks V1/V2, which the authors' rule counts as 0")
+    # The pixel baseline split across two ids (§0.8): V1/V2 from pixels_epoch_06, the rest from pixels_epoch_00.
+    need(["pixels_epoch_00", "pixels_epoch_06"])
+    p00, p06 = idx.loc["pixels_epoch_00"], idx.loc["pixels_epoch_06"]
+    combined = {r: float(p06[r] if r in ("V1", "V2") else p00[r]) for r in REGIONS}
+    out["pixels_combined"] = {"value": rel(float(np.mean([0.0 if np.isnan(v) else v for v in combined.values()]))),
+                              "unit": "% of normaliser", "paper": "~7 % (RP plot)", "facts": 6.8,
+                              "model_ids": ["pixels_epoch_00", "pixels_epoch_06"], "per_region": combined}
+    out["fig4b_max_gain"] = fig4b_max_gain(private_tidy, bp=bp)
+    return out
+
+
+def fig4b_max_gain(table: pd.DataFrame, *, bp: pd.DataFrame | None = None,
+                   images: Iterable[int] = FIG4B_IMAGES, epochs: Iterable[int] = FIG4B_EPOCHS) -> dict[str, Any]:
+    """Fig. 4B (``delta_heatmap``): WC+CT minus standard training, in percentage points of the s0 epoch-43 model
+    (0.42493), on the authors' grid of image subsets × epochs plus the full-data ("All") row, seed 0.
+
+    Cells where either model id is missing are skipped (and listed), never scored as 0. Returns the largest
+    gain and its cell, the cell the paper names (1,000 images × 1 epoch, "up to 27 percent points"), the
+    all-data converged cell (paper: −17 pp) and the top cells.
+    """
+    if bp is None:
+        bp = brain_predictivity(table, missing="zero")
+    idx = bp.set_index("model_id")
+    norm = authors_run_average(bp, DELTA_NORMALISER_IDS)["value"]
+    std_cfg, wc_cfg = "CORnet-S_full", "CORnet-S_cluster2_v2_IT_trconv3_bi"
+
+    def gain(w_id: str, s_id: str) -> float:
+        return 100.0 * (float(idx.loc[w_id, "brain_predictivity"]) - float(idx.loc[s_id, "brain_predictivity"])) / norm
+
+    cells, skipped = [], []
+    for n in list(images) + [None]:
+        img = "" if n is None else f"_img{n}"
+        for e in epochs:
+            s_id, w_id = f"{std_cfg}{img}_epoch_{e:02d}", f"{wc_cfg}{img}_epoch_{e:02d}"
+            if s_id not in idx.index or w_id not in idx.index:
+                skipped.append([w_id, s_id])
+                continue
+            cells.append({"images": FULL_IMAGENET if n is None else n, "epoch": float(e), "wc_ct_id": w_id,
+                          "standard_id": s_id, "gain_pp": gain(w_id, s_id)})
+    if not cells:
+        raise WiringupError("fig4b_max_gain: no (images, epoch) cell is scored for both standard and WC+CT "
+                            "training; use the authors' private scores.sqlite")
+    cells.sort(key=lambda c: -c["gain_pp"])
+    best = cells[0]
+    named = next((c for c in cells if c["images"] == 1000 and c["epoch"] == 1.0), None)
+    conv_ids = [f"{wc_cfg}_epoch_38", f"{std_cfg}_epoch_43"]      # converged s0 epochs (§2 table, §7.1)
+    converged = ({"model_ids": conv_ids, "gain_pp": gain(*conv_ids), "paper": "-17 pp"}
+                 if all(m in idx.index for m in conv_ids) else None)
+    return {"value": best["gain_pp"], "unit": "percentage points of the s0 epoch-43 model",
+            "paper": "up to 27 pp (1 epoch on 1,000 images)", "facts": 26.6, "images": best["images"],
+            "epoch": best["epoch"], "model_ids": [best["wc_ct_id"], best["standard_id"]], "normaliser": norm,
+            "normaliser_ids": list(DELTA_NORMALISER_IDS), "paper_cell": named, "all_data_converged": converged,
+            "grid": {"images": list(images) + ["all"], "epochs": list(epochs)}, "skipped_cells": skipped,
+            "top_cells": cells[:5]}
