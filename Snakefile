@@ -22,8 +22,10 @@ include: "workflow/rules/experiments.smk"
 include: "workflow/rules/transfer.smk"
 include: "workflow/rules/authors.smk"
 include: "workflow/rules/scoring.smk"
+include: "workflow/rules/brainscore.smk"  # rule prefetch_brainscore (the brainscore backend's data)
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/provenance.smk"
+include: "workflow/rules/summary.smk"  # rule results_summary: results/summary.{md,json}
 
 
 rule all:
@@ -33,3 +35,9 @@ rule all:
         PLAN.figure_files,  # the registries come from the plan: the order of the files above does not matter
         PLAN.targets,
         "results/tables/provenance.csv",
+        "results/summary.md",  # the headline numbers of this run and of the authors' data
+        "results/summary.json",  # its sibling: every output of the DAG is an input here (tests/test_faults.py)
+        PLAN.intermediates,  # every file behind them: a deleted one is rebuilt by `snakemake` (wiringup.plan.outputs)
+
+
+checked(PLAN.check_resources, [r.name for r in workflow.rules])  # config `resources` names only rules that exist

@@ -13,6 +13,27 @@ V4 output at 112 px), then runs, in one process:
 Prints both wall times, the ratio and the scores. Fully offline (brainscore's plugin installer is disabled).
 
     PYTHONPATH=src .venv/bin/python benchmarks/bench_scoring.py
+
+``--coggan2024``: instead, Coggan2024 fMRI RSA (tong.Coggan2024_fMRI.{V1,V2,V4,IT}-rdm) on the embedded default's
+model (CORnet-S width 0.25 at birth, 64 px, 10 classes): ours (``score_coggan2024``) vs brainscore-vision's own
+benchmark on the same local data (``local_coggan2024.score_coggan2024_brainscore``), one run each, per region.
+
+``--cowley-sessions``: instead, one score of that model on ``Cowley2023.sessions.V4-pls``
+(wiringup.scoring.benchmarks.cowley2023_sessions) against brainscore-vision's own Cowley2026 benchmark code on the
+same data registered under one of its session ids (wiringup.scoring.brainscore.local_cowley2023; a code-path check,
+not a Cowley2026 score): both wall times, the ratio and the numbers.
+
+``--geirhos2021``: instead, Geirhos2021cueconflict-error_consistency and Hermann2020cueconflict-shape_bias
+(wiringup.scoring.benchmarks.geirhos2021) against brainscore-vision's own benchmark classes on the same local data
+(wiringup.scoring.brainscore.local_geirhos2021), one run each, on CORnet-S width 0.25 at birth, 64 px, with 1000
+outputs (brainscore decides from 1000 ImageNet logits only); then our cost on the embedded default's 10-class model,
+which decides through the logistic readout (no brainscore counterpart).
+
+``--marques2020``: instead, the Marques2020 V1-property benchmarks (wiringup.scoring.benchmarks.marques2020) on the
+embedded default's model (CORnet-S width 0.25 at birth, 64 px, gratings rendered at ``--marques-image-size`` px,
+default 96): our cost and score per benchmark (all 7 in one process, sharing the responses, then one alone without
+the cache), and brainscore-vision's own ``Marques2020_DeValois1982-pref_or`` on the same data and model
+(wiringup.scoring.brainscore.local_marques2020), one run each, and the ratio.
 """
 from __future__ import annotations
 
@@ -76,6 +97,114 @@ def brainscore_path(features, targets, responses, ids, n_splits):
             "seconds": seconds}
 
 
+def coggan2024_comparison(data_root: Path, width: float = 0.25, input_size: int = 64) -> int:
+    """Time ours vs brainscore-vision's own Coggan2024 benchmarks, one run each per region, and print the ratio."""
+    from wiringup.nets.registry import REGION_LAYERS, build_model
+    from wiringup.scoring.benchmarks.coggan2024 import REGIONS, load_coggan2024, score_coggan2024
+    from wiringup.scoring.brainscore.local_coggan2024 import score_coggan2024_brainscore
+
+    datas = {r: load_coggan2024(data_root / "coggan2024_fmri", r) for r in REGIONS}
+    model = build_model("cornet_s", seed=0, width=width, num_classes=10)
+    score_coggan2024(model, datas["V1"], REGION_LAYERS["cornet_s"]["V1"], input_size)  # warm up both paths
+    score_coggan2024_brainscore(model, list(datas.values()), "V1", REGION_LAYERS["cornet_s"]["V1"], input_size)
+    total = {"ours": 0.0, "brainscore": 0.0}
+    for region in REGIONS:
+        layer = REGION_LAYERS["cornet_s"][region]
+        ours = score_coggan2024(model, datas[region], layer, input_size)
+        bs = score_coggan2024_brainscore(model, list(datas.values()), region, layer, input_size)
+        total["ours"] += ours["seconds"]
+        total["brainscore"] += bs["seconds"]
+        print(f"{ours['benchmark_id']}: ours score {ours['score']:.6f} (raw {ours['raw']:.6f}) "
+              f"{ours['seconds']:.2f} s | brainscore score {bs['score']:.6f} (raw {bs['raw']:.6f}) "
+              f"{bs['seconds']:.2f} s")
+    print(f"4 regions: ours {total['ours']:.2f} s, brainscore {total['brainscore']:.2f} s; speed-up: brainscore / "
+          f"wiringup = {total['brainscore'] / total['ours']:.1f}x")
+    return 0
+
+
+def cowley_sessions_comparison(data_root: Path, width: float = 0.25, input_size: int = 64) -> int:
+    """Local ``Cowley2023.sessions.V4-pls`` vs brainscore-vision's Cowley2026 code, one run each."""
+    import tempfile
+
+    for var in ("BRAINIO_HOME", "RESULTCACHING_HOME", "BRAINSCORE_HOME"):
+        os.environ.setdefault(var, tempfile.mkdtemp(prefix=f"bench-{var.lower()}-"))
+    from wiringup.nets.registry import REGION_LAYERS, build_model
+    from wiringup.scoring.benchmarks.cowley2023_sessions import load_cowley2023_sessions, score_cowley2023_sessions
+    from wiringup.scoring.brainscore.local_cowley2023 import score_cowley2026_code_path
+
+    data = load_cowley2023_sessions(data_root / "cowley2023_v4")
+    model, layer = build_model("cornet_s", seed=0, width=width, num_classes=10), REGION_LAYERS["cornet_s"]["V4"]
+    ours = score_cowley2023_sessions(model, data, layer, input_size, seed=1)
+    bs = score_cowley2026_code_path(model, layer, input_size, {"201025": data.sessions[0]}, device="cpu")
+    print(f"{data.benchmark_id}: sessions {data.session_names}, {data.n_stimuli} stimuli")
+    for name, r in (("wiringup", ours), ("brainscore (code path)", bs)):
+        print(f"{name:>22}: score {r['score']:.6f} raw {r['raw']:.6f} ceiling {r['ceiling']:.6f} "
+              f"raw^2/ceiling {r['score_brainscore_2x']:.6f}; {r['seconds']:.2f} s")
+    print(f"speed-up: brainscore / wiringup = {bs['seconds'] / ours['seconds']:.1f}x")
+    return 0
+
+
+def geirhos2021_comparison(data_root: Path, width: float = 0.25, input_size: int = 64) -> int:
+    """Ours vs brainscore-vision's own Geirhos2021 / Hermann2020 benchmarks, one run each, and the ratio."""
+    import tempfile
+
+    for var in ("BRAINIO_HOME", "RESULTCACHING_HOME", "BRAINSCORE_HOME"):
+        os.environ.setdefault(var, tempfile.mkdtemp(prefix=f"bench-{var.lower()}-"))
+    from wiringup.nets.registry import REGION_LAYERS, build_model
+    from wiringup.scoring.benchmarks.geirhos2021 import SCORER, load_geirhos2021
+    from wiringup.scoring.brainscore.local_geirhos2021 import score_geirhos2021_brainscore
+
+    layer = REGION_LAYERS["cornet_s"]["behavior"]
+    model = build_model("cornet_s", seed=0, width=width, num_classes=1000)
+    total = {"ours": 0.0, "brainscore": 0.0}
+    for metric in ("error_consistency", "shape_bias"):
+        data = load_geirhos2021(data_root / "geirhos2019_cueconflict", metric=metric)
+        ours = SCORER(model, data, layer, input_size)
+        bs = score_geirhos2021_brainscore(model, data, input_size, device="cpu")
+        total["ours"] += ours["seconds"]
+        total["brainscore"] += bs["seconds"]
+        agree = sum(a == b for a, b in zip(ours["choices"], bs["choices"])) / data.n_stimuli
+        print(f"{data.benchmark_id}: ours score {ours['score']:.6f} (raw {ours['raw']:.6f}, ceiling "
+              f"{ours['ceiling']:.6f}) {ours['seconds']:.2f} s | brainscore score {bs['score']:.6f} (raw "
+              f"{bs['raw']:.6f}) {bs['seconds']:.2f} s | choices agree {agree:.4f}")
+        default = SCORER(build_model("cornet_s", seed=0, width=width, num_classes=10), data, layer, input_size)
+        print(f"  embedded default (10 classes, {default['decision']} on {layer}): score {default['score']:.6f} "
+              f"{default['seconds']:.2f} s")
+    print(f"speed-up: brainscore / wiringup = {total['brainscore'] / total['ours']:.1f}x")
+    return 0
+
+
+def marques2020_comparison(data_root: Path, width: float = 0.25, input_size: int = 64, image_size: int = 96) -> int:
+    """Our Marques2020 scores and costs on the embedded default's model; brainscore-vision's pref_or, one run."""
+    import resource
+    import tempfile
+
+    for var in ("BRAINIO_HOME", "RESULTCACHING_HOME", "BRAINSCORE_HOME"):
+        os.environ.setdefault(var, tempfile.mkdtemp(prefix=f"bench-{var.lower()}-"))
+    from wiringup.nets.registry import REGION_LAYERS, build_model
+    from wiringup.scoring.benchmarks.marques2020 import MARQUES2020_BENCHMARKS, SCORER, load_marques2020
+    from wiringup.scoring.brainscore.local_marques2020 import score_marques2020_brainscore
+
+    model, layer = build_model("cornet_s", seed=0, width=width, num_classes=10), REGION_LAYERS["cornet_s"]["V1"]
+    folder = data_root / "marques2020_v1"
+    datas = {b: load_marques2020(folder, benchmark=b, image_size=image_size) for b in MARQUES2020_BENCHMARKS}
+    t0 = time.perf_counter()
+    for b, data in datas.items():
+        r = SCORER(model, data, layer, input_size)
+        print(f"{b}: score {r['score']:.6f} raw {r['raw']:.6f} ceiling {r['ceiling']:.6f}, {r['n_units_in_rf']} "
+              f"units in RF, {r['n_units_with_value']} with a value; {r['seconds']:.2f} s (shared responses)")
+    print(f"all 7 in one process: {time.perf_counter() - t0:.2f} s, peak RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    data = datas["Marques2020_DeValois1982-pref_or"]
+    ours = SCORER(model, data, layer, input_size, cache=False)
+    bs = score_marques2020_brainscore(model, data, layer, input_size, device="cpu")
+    for name, r in (("wiringup", ours), ("brainscore", bs)):
+        print(f"{data.benchmark_id} {name:>10}: score {r['score']:.6f} raw {r['raw']:.6f} ceiling "
+              f"{r['ceiling']:.6f}; {r['seconds']:.2f} s")
+    print(f"speed-up: brainscore / wiringup = {bs['seconds'] / ours['seconds']:.1f}x")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -87,8 +216,26 @@ def main(argv=None) -> int:
     parser.add_argument("--n-splits", type=int, default=10, help="cross-validation splits (default 10)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random projection (default 0)")
     parser.add_argument("--skip-brainscore", action="store_true", help="time only wiringup's path")
+    parser.add_argument("--coggan2024", action="store_true",
+                        help="compare the Coggan2024 fMRI RSA benchmarks instead (ours vs brainscore-vision's own)")
+    parser.add_argument("--cowley-sessions", action="store_true",
+                        help="compare Cowley2023.sessions.V4-pls with brainscore-vision's Cowley2026 code instead")
+    parser.add_argument("--geirhos2021", action="store_true",
+                        help="compare the Geirhos2021 cue-conflict error consistency and Hermann2020 shape bias instead")
+    parser.add_argument("--marques2020", action="store_true",
+                        help="time the Marques2020 V1-property benchmarks instead (ours; brainscore-vision's pref_or)")
+    parser.add_argument("--marques-image-size", type=int, default=96,
+                        help="pixels the 12-degree gratings are rendered at (default 96; Brain-Score 672)")
     args = parser.parse_args(argv)
     logging.getLogger().setLevel(logging.WARNING)
+    if args.coggan2024:
+        return coggan2024_comparison(args.data_root)
+    if args.cowley_sessions:
+        return cowley_sessions_comparison(args.data_root)
+    if args.geirhos2021:
+        return geirhos2021_comparison(args.data_root)
+    if args.marques2020:
+        return marques2020_comparison(args.data_root, image_size=args.marques_image_size)
 
     data = load_cowley2023(args.data_root / "cowley2023_v4" / args.session)
     features = random_features(data.images, args.n_features, args.seed)

@@ -14,9 +14,11 @@ images per second the two data paths deliver at the chosen size: JPEG decode + P
 the uint8 cache + torch augmentation (``CachedManifestDataset``, short side 256). Divide the GPU's images/s by
 it to get the DataLoader workers (CPU cores) needed to keep the GPU busy.
 
-On a CPU, bfloat16 autocast is measured only with ``--amp-cpu`` (the trainer ignores ``speed.amp`` there), and
-``--profile N`` also runs N steps of each setting under ``torch.profiler`` and prints where the step's CPU time
-goes: the convolutions' share (forward and backward) and the top operators.
+On a CPU, the bfloat16 autocast settings of ``--amp`` are measured where the trainer uses them (``speed.amp`` on a
+CPU with native bfloat16, AVX512_BF16 or AMX: ``wiringup.training.cpu_bf16_supported``) or with ``--amp-cpu``
+(forced, e.g. to see how slow emulated bfloat16 is), and ``--profile N`` also runs N steps of each setting under
+``torch.profiler`` and prints where the step's CPU time goes: the convolutions' share (forward and backward) and
+the top operators. ``--matmul-size`` and ``--data-images`` shrink the reference measurements for a quick check.
 
     .venv/bin/python benchmarks/bench_step.py --amp both --channels-last both --data-rate
     .venv/bin/python benchmarks/bench_step.py --device cpu --width 0.25 --size 64 --batch 64 --steps 10
@@ -174,33 +176,46 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=float, default=43, help="epochs of the run to estimate (default 43)")
     ap.add_argument("--data-rate", action="store_true", help="also measure the data paths' images/s per CPU core")
     ap.add_argument("--amp-cpu", action="store_true",
-                    help="on a CPU, also measure the bfloat16 autocast settings of --amp (skipped by default)")
+                    help="on a CPU, measure the bfloat16 autocast settings of --amp even without native bfloat16 "
+                         "(by default only where the trainer uses them: AVX512_BF16 or AMX)")
+    ap.add_argument("--matmul-size", type=int, default=4096,
+                    help="side of the dense matmuls that measure the device's peak rates (default 4096)")
+    ap.add_argument("--data-images", type=int, default=64,
+                    help="synthetic JPEGs timed by --data-rate (default 64)")
     ap.add_argument("--profile", type=int, default=0, metavar="N",
                     help="CPU only: profile N more steps of each setting (convolutions' share, top operators)")
     ap.add_argument("--out", help="write the results as JSON here")
     args = ap.parse_args(argv)
     if args.profile and args.device.startswith("cuda"):
         ap.error("--profile measures CPU time; use it with --device cpu")
-    from wiringup.training import set_determinism
+    from wiringup.training import cpu_bf16_supported, set_determinism
 
     set_determinism()  # as the train rule runs (cudnn.benchmark off; cuDNN's default TF32 convolutions stay on)
     opts = {"off": [False], "on": [True], "both": [False, True]}
     name = torch.cuda.get_device_name(0) if args.device.startswith("cuda") else "cpu"
     flops = step_flops(args)
-    peak32 = matmul_rate(args.device, torch.float32)
-    cpu_amp = args.amp_cpu and args.amp != "off"
+    peak32 = matmul_rate(args.device, torch.float32, n=args.matmul_size)
+    native_bf16 = cpu_bf16_supported() if not args.device.startswith("cuda") else None
+    cpu_amp = args.amp != "off" and (args.amp_cpu or bool(native_bf16))
     if args.device.startswith("cuda"):
-        peak16 = matmul_rate(args.device, torch.bfloat16)
-    else:  # a CPU without bf16 instructions runs bf16 matmul far slower: a smaller product keeps this short
-        peak16 = matmul_rate(args.device, torch.bfloat16, n=1024, reps=3) if cpu_amp else None
+        peak16 = matmul_rate(args.device, torch.bfloat16, n=args.matmul_size)
+    elif cpu_amp:  # a CPU without bf16 instructions runs bf16 matmul far slower: a smaller product keeps this short
+        peak16 = matmul_rate(args.device, torch.bfloat16, n=args.matmul_size if native_bf16
+                             else min(1024, args.matmul_size), reps=10 if native_bf16 else 3)
+    else:
+        peak16 = None
     print(f"device {name}; torch {torch.__version__}; CORnet-S width {args.width}, {args.size} px, batch {args.batch}")
+    if native_bf16 is not None:
+        print(f"CPU native bfloat16 (AVX512_BF16 / AMX): {native_bf16}; speed.amp trains in "
+              f"{'bf16' if native_bf16 else 'fp32'} here" + ("" if cpu_amp or args.amp == "off"
+                                                              else "; bf16 rows skipped (--amp-cpu forces them)"))
     print(f"training step {flops / 1e9:.2f} GFLOP per image; dense matmul fp32 {peak32 / 1e12:.2f} TFLOP/s"
           + (f", bf16 {peak16 / 1e12:.3g} TFLOP/s" if peak16 else ""))
     print(f"{'amp':5s} {'ch_last':7s} {'compile':7s} {'images/s':>9s} {'TFLOP/s':>8s} {'of peak':>7s} "
           f"{'peak GiB':>8s} {f'{args.epochs:g} ep ImageNet':>16s}")
     rows = []
     for amp, cl, comp in itertools.product(opts[args.amp], opts[args.channels_last], opts[args.compile]):
-        if amp and not args.device.startswith("cuda") and not args.amp_cpu:
+        if amp and not args.device.startswith("cuda") and not cpu_amp:
             continue
         try:
             r = measure(args, amp, cl, comp)
@@ -221,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"      profile of {pr['steps']} steps: convolutions {pr['conv_share']:.0%} of the step's CPU time"
                   + (f" (backward {ratio:.1f}x forward)" if ratio else "") + "; top: "
                   + ", ".join(f"{k} {v:.0%}" for k, v in pr["top"]), flush=True)
-    rates = data_rates(args.size) if args.data_rate else None
+    rates = data_rates(args.size, args.data_images) if args.data_rate else None
     if rates:
         best = max((r["images_per_s"] for r in rows), default=0)
         for k, v in rates.items():
@@ -229,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
                   + (f" -> {math.ceil(best / v)} workers to feed {best:.0f} images/s" if best else ""))
     if args.out:
         Path(args.out).write_text(json.dumps({"device": name, "torch": torch.__version__, "args": vars(args),
+                                              "cpu_native_bf16": native_bf16,
                                               "gflop_per_image": flops / 1e9, "matmul_fp32_tflops": peak32 / 1e12,
                                               "matmul_bf16_tflops": peak16 / 1e12 if peak16 else None,
                                               "rows": rows, "data_rates": rates}, indent=2))

@@ -22,6 +22,9 @@ processes hits all of them alike. "best steps" is the rate of the fastest fifth 
 steps pooled over rounds): close to the unloaded rate when other processes only come and go. Also printed: the training step's FLOPs (torch's FlopCounterMode, forward + backward), the
 achieved FLOP/s and the machine's dense fp32 matmul rate with the same threads.
 
+Steps are timed in the main process, where the loop asks for its next batch (:class:`BatchClock`), so
+``--workers N`` works; its per-CPU-second rate then leaves out the workers' CPU time (use the wall rate).
+
     nice -n 10 .venv/bin/python benchmarks/bench_training.py                      # CPU defaults: width 0.25, 64 px
     nice -n 10 .venv/bin/python benchmarks/bench_training.py --compile --rounds 3
     .venv/bin/python benchmarks/bench_training.py --device cuda --width 1 --size 224 --batch 256 --amp
@@ -29,10 +32,12 @@ achieved FLOP/s and the machine's dense fp32 matmul rate with the same threads.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import math
 import os
+import platform
 import statistics
 import sys
 import tempfile
@@ -92,31 +97,56 @@ def synthetic_imagenet(root: Path, n: int, classes: int = 10) -> Path:
     return root
 
 
-class Timed(torch.utils.data.Dataset):
-    """Wraps a dataset; notes wall and process CPU time when the first item of batch ``warmup`` is requested
-    (with num_workers=0 that is right after step ``warmup`` finished). Forwards ``epoch`` (ours sets it)."""
+class BatchClock:
+    """Notes wall and process CPU time, in the main process, when batch ``mark_at`` (0-based, counted over all
+    epochs) is requested from a DataLoader made by :meth:`loader_class`: right after step ``mark_at`` finished.
 
-    def __init__(self, inner, mark_at: int):
-        self.inner, self.mark_at, self.calls, self.mark = inner, mark_at, 0, None
+    The mark is taken where the training loop asks for the next batch, never inside the dataset: with
+    ``num_workers > 0`` ``__getitem__`` runs in worker processes, and a mark set there never reaches this one.
+    Process CPU time counts this process only: with workers it leaves out their decoding (use the wall rate).
+    """
 
-    def __len__(self):
-        return len(self.inner)
+    def __init__(self, mark_at: int):
+        self.mark_at, self.batches, self.mark = mark_at, 0, None
 
-    @property
-    def epoch(self):
-        return self.inner.epoch
-
-    @epoch.setter
-    def epoch(self, value):
-        self.inner.epoch = value
-
-    def __getitem__(self, i):
-        if self.calls == self.mark_at:
+    def tick(self) -> None:
+        if self.batches == self.mark_at:
             self.mark = (time.perf_counter(), time.process_time())
-        self.calls += 1
-        return self.inner[i]
+        self.batches += 1
+
+    def loader_class(self) -> type:
+        clock = self
+
+        class ClockedLoader(torch.utils.data.DataLoader):
+            def __iter__(self):
+                it = super().__iter__()
+                while True:
+                    clock.tick()
+                    try:
+                        batch = next(it)
+                    except StopIteration:
+                        clock.batches -= 1  # the end of an epoch is no batch (a mark set here is set again)
+                        return
+                    yield batch
+
+        return ClockedLoader
+
+    @contextlib.contextmanager
+    def patch_training_loader(self):
+        """``wiringup.training.train`` builds its DataLoaders through this clock while the context is open."""
+        import wiringup.training as training
+
+        saved = training.DataLoader
+        training.DataLoader = self.loader_class()
+        try:
+            yield self
+        finally:
+            training.DataLoader = saved
 
     def rates(self, steps: int, warmup: int, batch: int) -> dict:
+        if self.mark is None:
+            raise RuntimeError(f"no timing mark: the loop requested {self.batches} batches, fewer than "
+                               f"--warmup {warmup} + 1; raise --steps")
         wall, cpu = time.perf_counter() - self.mark[0], time.process_time() - self.mark[1]
         return {"images_per_s": (steps - warmup) * batch / wall, "images_per_cpu_s": (steps - warmup) * batch / cpu}
 
@@ -135,11 +165,10 @@ def reference(args, root: Path, paths: list[str], classes: list[str], device: st
             normalize,
         ]))
     index = {os.path.relpath(p, root): k for k, (p, _) in enumerate(dataset.samples)}
-    subset = Timed(torch.utils.data.Subset(dataset, [index[p] for p in paths]),  # the same images as ours
-                   args.warmup * args.batch)
-    loader = torch.utils.data.DataLoader(subset, batch_size=args.batch, shuffle=True, num_workers=args.workers,
-                                         pin_memory=device.startswith("cuda"),
-                                         generator=torch.Generator().manual_seed(0))
+    subset = torch.utils.data.Subset(dataset, [index[p] for p in paths])  # the same images as ours
+    clock = BatchClock(args.warmup)
+    loader = clock.loader_class()(subset, batch_size=args.batch, shuffle=True, num_workers=args.workers,
+                                  pin_memory=device.startswith("cuda"), generator=torch.Generator().manual_seed(0))
     model = build_model(seed=0, arch="cornet_s", width=args.width, num_classes=len(classes)).to(device)
     optimizer = torch.optim.SGD(model.parameters(), 0.1, momentum=0.9, weight_decay=1e-4)
     criterion = nn.CrossEntropyLoss().to(device)
@@ -162,7 +191,7 @@ def reference(args, root: Path, paths: list[str], classes: list[str], device: st
             times.append(time.perf_counter() - t0)
             if step >= args.steps:
                 break
-    return {"seconds": times, **subset.rates(args.steps, args.warmup, args.batch)}
+    return {"seconds": times, **clock.rates(args.steps, args.warmup, args.batch)}
 
 
 def ours(args, root: Path, manifest, manifest_path: Path, cache: Path | None, device: str, work: Path,
@@ -177,7 +206,7 @@ def ours(args, root: Path, manifest, manifest_path: Path, cache: Path | None, de
         dataset = CachedManifestDataset(cache, manifest, args.size, seed=0, manifest_sha256=sha256_file(manifest_path))
     else:
         dataset = ManifestDataset(root, manifest, train_transform(args.size), seed=0)
-    dataset = Timed(dataset, args.warmup * args.batch)
+    clock = BatchClock(args.warmup)
     model_config = {"arch": "cornet_s", "width": args.width, "num_classes": len(manifest.classes)}
     model = build_model(seed=0, **model_config)
     recipe = Recipe(batch_size=args.batch, schedule="constant", max_epochs=1000)
@@ -185,15 +214,17 @@ def ours(args, root: Path, manifest, manifest_path: Path, cache: Path | None, de
     epoch = args.steps / spe
     run = work / tag
     t0 = time.perf_counter()
-    train(model, dataset, recipe, {epoch: run / f"epoch_{epoch_label(epoch)}.pt"}, seed=0,
-          model_config=model_config, meta={"images": len(dataset)}, resume_dir=run / "resume",
-          metrics_path=run / "metrics.csv", resume_key="bench", device=device, num_workers=args.workers,
-          progress=False, channels_last=args.channels_last, amp=args.amp, compile_model=compile_model)
-    rates = dataset.rates(args.steps, args.warmup, args.batch)  # the end: after the last step's checkpoint
+    with clock.patch_training_loader():
+        summary = train(model, dataset, recipe, {epoch: run / f"epoch_{epoch_label(epoch)}.pt"}, seed=0,
+                        model_config=model_config, meta={"images": len(dataset)}, resume_dir=run / "resume",
+                        metrics_path=run / "metrics.csv", resume_key="bench", device=device,
+                        num_workers=args.workers, progress=False, channels_last=args.channels_last, amp=args.amp,
+                        compile_model=compile_model)
+    rates = clock.rates(args.steps, args.warmup, args.batch)  # the end: after the last step's checkpoint
     wall = time.perf_counter() - t0
     with open(run / "metrics.csv", newline="") as f:
         seconds = [float(r["seconds"]) for r in csv.DictReader(f)]
-    return {"seconds": seconds, "wall": wall, **rates}
+    return {"seconds": seconds, "wall": wall, "precision": summary.get("precision"), **rates}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -212,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--no-cache", dest="cache", action="store_false", help="ours without the image cache")
     ap.add_argument("--no-channels-last", dest="channels_last", action="store_false")
-    ap.add_argument("--amp", action="store_true", help="ours with bfloat16 autocast (CUDA only)")
+    ap.add_argument("--amp", action="store_true",
+                    help="ours with speed.amp: bfloat16 autocast on a GPU or a CPU with native bf16 (AVX512_BF16/AMX), "
+                         "fp32 elsewhere (the precision used is printed)")
     ap.add_argument("--compile", action="store_true", help="also run ours with torch.compile")
     ap.add_argument("--also-uncached", action="store_true", help="also run ours without the image cache")
     ap.add_argument("--cache-short-side", type=int, default=None,
@@ -220,8 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--synthetic", type=int, default=0, metavar="N",
                     help="instead of --imagenet, N synthetic ImageNet-sized JPEGs (500 x 375, ~100 kB, 10 classes): "
                          "what decoding costs on full-size ImageNet files")
+    ap.add_argument("--matmul-size", type=int, default=2048,
+                    help="side of the dense matmul that measures the machine's fp32 rate (default 2048)")
     ap.add_argument("--out", help="write the results as JSON here")
     args = ap.parse_args(argv)
+    if args.steps <= args.warmup:
+        ap.error("--steps must exceed --warmup")
     torch.set_num_threads(args.threads)
 
     from wiringup.data.images import build_image_cache
@@ -255,10 +292,12 @@ def main(argv: list[str] | None = None) -> int:
         rates: dict[str, dict[str, list[float]]] = {k: {"wall": [], "cpu": []} for k in variants}
         steps: dict[str, list[float]] = {k: [] for k in variants}  # durations of the steps after the warm-up
         extra: dict[str, list[float]] = {}
+        precision: dict[str, str] = {}
         for r in range(args.rounds):
             order = list(variants) if r % 2 == 0 else list(reversed(variants))
             for name in order:
                 res = variants[name](r)
+                precision[name] = res.get("precision") or "fp32"
                 rates[name]["wall"].append(res["images_per_s"])
                 rates[name]["cpu"].append(res["images_per_cpu_s"])
                 sec = [0.0] + list(res["seconds"])
@@ -268,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"round {r + 1} {name:15s} {res['images_per_s']:8.1f} images/s {res['images_per_cpu_s']:8.1f} "
                       f"images/CPU-s   (first {args.warmup} steps {first:.1f} s)", flush=True)
         flops = step_flops(args.width, len(manifest.classes), args.size, args.batch) / args.batch
-        peak, peak_cpu = matmul_rate(args.threads, device)
+        peak, peak_cpu = matmul_rate(args.threads, device, n=args.matmul_size)
     med = {k: {m: statistics.median(v[m]) for m in v} for k, v in rates.items()}
     for k, d in steps.items():  # the fastest fifth of all steps: the machine's rate when the others leave it alone
         fast = sorted(d)[: max(1, len(d) // 5)]
@@ -276,8 +315,11 @@ def main(argv: list[str] | None = None) -> int:
     ref = med["reference"]
     print()
     print(f"CORnet-S width {args.width}, {args.size} px, batch {args.batch}, {args.steps} steps "
-          f"({args.warmup} warm-up), {args.images} images of {root}, device {device}, {args.threads} threads, "
-          f"{args.workers} workers; ours: cache={args.cache} channels_last={args.channels_last} amp={args.amp}")
+          f"({args.warmup} warm-up), {len(manifest.paths)} images of {root}, device {device}, {args.threads} threads, "
+          f"{args.workers} workers; ours: cache={args.cache} channels_last={args.channels_last} amp={args.amp} "
+          f"(precision {precision.get('ours')})")
+    if args.workers:
+        print(f"img/CPU-s counts this process only: the {args.workers} DataLoader workers' CPU time is not in it")
     print(f"training step: {flops / 1e9:.3f} GFLOP per image (forward + backward); dense fp32 matmul "
           f"{peak / 1e9:.1f} GFLOP/s wall, {peak_cpu / 1e9:.1f} GFLOP per CPU-second")
     print(f"{'variant':15s} {'images/s':>9s} {'ratio':>6s} {'GFLOP/s':>8s} {'of matmul':>9s} | "
@@ -292,7 +334,9 @@ def main(argv: list[str] | None = None) -> int:
             "args": vars(args), "rates": rates, "median": med, "step_seconds": steps,
             "ratio": {k: {m: v[m] / ref[m] for m in v} for k, v in med.items()},
             "gflop_per_image": flops / 1e9, "matmul_gflops": peak / 1e9, "matmul_gflop_per_cpu_s": peak_cpu / 1e9,
-            "cache": cache_info, "first_steps": extra, "torch": torch.__version__}, indent=2))
+            "cache": cache_info, "first_steps": extra, "precision": precision, "torch": torch.__version__,
+            "device_name": torch.cuda.get_device_name(0) if device.startswith("cuda") else platform.processor()
+            or platform.machine()}, indent=2))
     return 0
 
 

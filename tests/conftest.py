@@ -1,6 +1,8 @@
 import os
+import shutil
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 
 def deep_merge(base: dict, over: dict) -> dict:
@@ -45,6 +48,35 @@ def data_root() -> Path:
     if not root.is_dir():
         pytest.skip(f"real data not found at {root}; set WIRINGUP_DATA_ROOT")
     return root
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 1800) -> subprocess.CompletedProcess:
+    """Run the workflow in ``workdir`` (Snakemake driven through a subprocess, as its docs advise)."""
+    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+def make_workdir(path: Path, data_root: Path) -> Path:
+    """A working directory with config/config.yaml and tiny.yaml (tests/configs/tiny.yaml, data_root set)."""
+    import yaml
+
+    (path / "config").mkdir(parents=True)
+    shutil.copy(REPO / "config" / "config.yaml", path / "config" / "config.yaml")
+    tiny = yaml.safe_load((REPO / "tests" / "configs" / "tiny.yaml").read_text())
+    tiny["data_root"] = str(data_root)
+    (path / "tiny.yaml").write_text(yaml.safe_dump(tiny))
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_dag(tmp_path_factory, data_root: Path) -> Path:
+    """The whole tiny DAG, run once per session. Read-only: a test that changes files works on a copy."""
+    workdir = make_workdir(tmp_path_factory.mktemp("tiny_run"), data_root)
+    snakemake(workdir, "--configfile", str(workdir / "tiny.yaml"), timeout=3600)  # ~4 min alone, far more on a busy machine
+    return workdir
 
 
 @pytest.fixture(scope="session")

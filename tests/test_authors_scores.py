@@ -265,6 +265,50 @@ def test_normaliser_is_computed_from_the_two_runs():
         A.normaliser(t[t["model_id"] != "CORnet-S_full_seed42_epoch_29"])
 
 
+def test_run_average_follows_load_error_bared():
+    """A run counts if any score is > 0; then every score of it is averaged as it is (negative, or 0 if missing),
+    as benchmark/database.py::load_error_bared does; an all-zero (or absent) run drops out."""
+    a = dict(zip(PRIVATE5, [0.20, 0.10, 0.30, 0.20, -0.02]))       # a negative behavioural score
+    b = dict(zip(PRIVATE5, [0.22, 0.12, 0.32, 0.22, 0.10]))
+    rows = [("CORnet-S_x_epoch_06", k, v) for k, v in a.items()]
+    rows += [("CORnet-S_x_seed42_epoch_06", k, v) for k, v in b.items() if k != IT]   # IT missing: counts as 0
+    bp = A.brain_predictivity(A.tidy(_raw(rows), "private"), missing="zero")
+    res = A.authors_run_average(bp, ["CORnet-S_x_epoch_06", "CORnet-S_x_seed42_epoch_06", "CORnet-S_x_epoch_99"])
+    assert res["per_region"]["behavior"] == pytest.approx((-0.02 + 0.10) / 2)
+    assert res["per_region"]["IT"] == pytest.approx(0.20 / 2)
+    assert res["absent"] == ["CORnet-S_x_epoch_99"]
+    single = A.authors_run_average(bp, ["CORnet-S_x_epoch_06"])
+    assert single["value"] == pytest.approx(np.mean(list(a.values())))
+
+
+def test_convergence_tables_and_inclusion_lists():
+    """The authors' convergence tables (global_data.py) and model_versions decide converged checkpoints and seeds."""
+    assert A.convergence.GLOBAL_DATA_COMMIT.startswith("04d152a") and "global_data.py" in A.convergence.SOURCE
+    assert A.listed_epoch("CORnet-S_full") == 43 and A.listed_epoch("CORnet-S_full_seed42") == 29
+    assert A.listed_epoch("CORnet-S_full_img500000") == 21          # scored up to epoch 30: not the last checkpoint
+    assert A.listed_epoch("CORnet-S_cluster2_v2_IT_trconv3_bi_img100000") == 44
+    assert A.listed_epoch("resnet_v3_CORnet-S_cluster2_v2_IT_trconv3_bi") == 22
+    assert A.listed_epoch("CORnet-S_train_conv1_bi") is None
+    assert A.converged_id("CORnet-S_full_img100") == "CORnet-S_full_img100_epoch_61"
+    assert A.NORMALISER_IDS == ("CORnet-S_full_epoch_43", "CORnet-S_full_seed42_epoch_29")
+    assert A.DELTA_NORMALISER_IDS == ("CORnet-S_full_epoch_43",)
+    # seed 94 is left out of the WC+CT and standard averages, seed 42 of the WC-up-to-V4 one
+    assert A.converged_ids("CORnet-S_cluster2_v2_IT_trconv3_bi") == [
+        "CORnet-S_cluster2_v2_IT_trconv3_bi_epoch_38", "CORnet-S_cluster2_v2_IT_trconv3_bi_seed42_epoch_40"]
+    assert not A.included("CORnet-S_cluster2_v2_IT_trconv3_bi_seed94") and not A.included("CORnet-S_full_seed94")
+    assert not A.included("CORnet-S_cluster2_v2_V4_trconv3_bi_seed42")
+    assert A.included("CORnet-S_cluster2_v2_V4_trconv3_bi_seed94") and A.included("CORnet-S_full_img1000")
+    assert A.base_name("CORnet-S_train_IT_seed_0_seed42") == "CORnet-S_train_IT_seed_0"   # `_seed_0` is a name
+    runs = {"CORnet-S_full", "CORnet-S_full_seed42", "CORnet-S_full_seed94", "CORnet-S_full_img100"}
+    assert A.excluded_runs("CORnet-S_full", runs) == ["CORnet-S_full_seed94"]
+    assert "left out although scored: s94" in A.exclusion_text("CORnet-S_full", runs)
+    # a figure that names one seed's run uses that run alone (Fig. 5B: WC and WC+CT are seed 42)
+    assert A.runs_of(A.FIG5B_MODELS["WC"]) == ("CORnet-S_cluster2_v2_IT_bi_seed42",)
+    assert A.epoch_ids("CORnet-S_cluster2_v2_IT_bi", 6) == ["CORnet-S_cluster2_v2_IT_bi_seed42_epoch_06",
+                                                            "CORnet-S_cluster2_v2_IT_bi_epoch_06"]
+    assert A.epoch_ids("CORnet-S_full_img1000", 0.5) == ["CORnet-S_full_img1000_epoch_0.5"]
+
+
 # ------------------------------------------------------------------------------------------- reading
 
 def test_read_raw_refuses_missing_file(tmp_path):
@@ -393,6 +437,25 @@ def test_headline_numbers_reproduce_facts(headline, private_tidy):
     assert f["all_data_converged"]["gain_pp"] == pytest.approx(-17, abs=0.5)
     for key, entry in h.items():
         assert entry["model_ids"], key
+
+
+def test_fig4b_uses_the_authors_grid_and_runs(headline):
+    """Fig. 4B: plot_figure_4 → delta_heatmap takes epochs 0, 1, 3, 6, 10, 20 plus a convergence column (their
+    convergence tables), so the largest cell is the paper's 1,000 images × 1 epoch, not 100 × 2."""
+    assert A.FIG4B_EPOCHS == (0, 1, 3, 6, 10, 20) and A.FIG8_EPOCHS == (0, 1, 2, 3, 5, 6, 10, 20)
+    f = headline["fig4b_max_gain"]
+    assert f["grid"]["epochs"] == [0, 1, 3, 6, 10, 20, A.CONVERGED]
+    assert f["n_cells"] == 7 * 7 and not f["skipped_cells"]
+    assert (f["images"], f["epoch"]) == (1000, 1.0) and f["value"] == pytest.approx(26.61, abs=0.01)
+    assert all(c["epoch"] not in (2.0, 5.0) for c in f["top_cells"])
+    conv = [c for c in f["cells"] if c["epoch"] == A.CONVERGED]
+    assert conv and conv[0]["images"] == 1000 and conv[0]["converged_epochs"] == [92, 63]
+    # the runs each average leaves out, for the scorecard's notes
+    assert headline["fully_trained_mean"]["excluded_runs"] == ["CORnet-S_full_seed94_epoch_28"]
+    assert headline["wc_ct_converged"]["excluded_runs"] == ["CORnet-S_cluster2_v2_IT_trconv3_bi_seed94_epoch_28"]
+    assert headline["ct_relative"]["excluded_runs"] == []
+    assert "CORnet-S_full_seed94_epoch_00" in headline["kn_at_birth"]["excluded_runs"]
+    assert headline["wc_ct_converged"]["per_region_percent"]["V1"] > 80
 
 
 def test_tidy_csv_round_trip_and_brain_predictivity_table(tmp_path):

@@ -55,7 +55,12 @@ from wiringup.scoring.brainscore.catalog import (  # noqa: E402
     PUBLIC_BENCHMARKS,
 )
 from wiringup.scoring.brainscore.model import brain_model, weights_fingerprint  # noqa: E402
-from wiringup.scoring.brainscore.offline import brainio_cache_dir, offline_guard, required_cache_files  # noqa: E402
+from wiringup.scoring.brainscore.offline import (  # noqa: E402
+    brainio_cache_dir,
+    offline_guard,
+    required_cache_files,
+    unpack_zip,
+)
 from wiringup.scoring.brainscore.score import score_brainscore  # noqa: E402
 from wiringup.scoring.features import extract_features  # noqa: E402
 from wiringup.scoring.neural import score_neural  # noqa: E402
@@ -207,7 +212,7 @@ def test_unknown_benchmark_refused_listing_known(tiny, tmp_path):
         score_brainscore(tiny, "tiny", "dicarlo.Majaj2015.IT-pls", SIZE, REGION_LAYERS["cornet_s"],
                             cache_dir=tmp_path)
     message = str(info.value)
-    assert "dicarlo.Majaj2015.IT-pls" in message
+    assert "dicarlo.Majaj2015.IT-pls" in message and "did you mean 'MajajHong2015.IT-pls'" in message
     assert all(b in message for b in PAPER_BENCHMARKS)
 
 
@@ -224,6 +229,9 @@ def test_uncached_benchmark_refused_without_network(tiny, tmp_path, monkeypatch)
     message = str(info.value)
     assert "MajajHong2015.IT-pls" in message and str(cache) in message
     assert "scoring.brainscore.allow_download" in message and "scoring.brainscore.cache_dir" in message
+    assert "score jobs never download" in message and "rule prefetch_brainscore" in message
+    assert f"python -m wiringup.scoring.brainscore.prefetch --benchmarks MajajHong2015.IT-pls --cache-dir {cache}" \
+        in message
     assert "assy_dicarlo_MajajHong2015_private.nc" in message and "stimulus_hvm-private.zip" in message
     assert len(ATTEMPTS) == attempts  # no connection was even tried
     assert tiny.forward_calls["n"] == before
@@ -232,6 +240,11 @@ def test_uncached_benchmark_refused_without_network(tiny, tmp_path, monkeypatch)
     files = required_cache_files("MajajHong2015public.IT-pls", cache)
     assert [f.kind for f in files] == ["assembly", "stimulus_csv", "stimulus_zip"]
     assert all(f.path.parent.parent == cache and f.path.parent.name == f.sha1 and not f.present for f in files)
+    # where BrainIO fetches each from (what rule prefetch_brainscore downloads)
+    assert [f.url for f in files] == [f"https://brainscore-storage.s3.amazonaws.com/brainio-brainscore/{name}" for name
+                                      in ("assy_dicarlo_MajajHong2015_public.nc", "stimulus_hvm-public.csv",
+                                          "stimulus_hvm-public.zip")]
+    assert [f.version_id for f in files] == ["null"] * 3 and files[2].unpacked == files[2].path.with_suffix("")
     assert required_cache_files("ImageNet-top1", cache) == []
 
 
@@ -245,6 +258,23 @@ def test_offline_guard_blocks_every_download(tmp_path):
             load_benchmark("MajajHong2015public.IT-pls")
     assert len(ATTEMPTS) == attempts
     assert not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
+def test_stimulus_zip_is_unpacked_atomically_once(tmp_path):
+    """Score jobs unpack a cached stimulus zip at most once, never into a folder another job is filling."""
+    import zipfile
+
+    zip_path = tmp_path / "0123" / "stimulus_x.zip"
+    zip_path.parent.mkdir()
+    with zipfile.ZipFile(zip_path, "w") as z:
+        for i in range(3):
+            z.writestr(f"s{i}.png", b"png")
+    folder = unpack_zip(zip_path)
+    assert folder == zip_path.with_suffix("") and sorted(p.name for p in folder.iterdir()) == ["s0.png", "s1.png",
+                                                                                              "s2.png"]
+    (folder / "s0.png").write_bytes(b"kept")
+    assert unpack_zip(zip_path) == folder and (folder / "s0.png").read_bytes() == b"kept"  # not unpacked again
+    assert sorted(p.name for p in zip_path.parent.iterdir()) == ["stimulus_x", "stimulus_x.zip"]  # no temp left
 
 
 # ------------------------------------------------------------------------------ local data, brainscore path

@@ -257,9 +257,12 @@ def test_authors_model_table_reference_and_families(authors_mt):
 EXPECTED_AUTHORS = {  # panel title start -> minimum points (exact where the grid is fixed)
     "fig1": {"A": 100, "B": 100, "C": 35},
     "fig3": {"C": 20, "D": 20},
-    "fig4": {"A": 200, "B": 56},
+    # the authors' heatmap grids, 7 image rows (6 subsets + all) × their epochs + a convergence column:
+    # Fig. 4B (plot_figure_4 → delta_heatmap) epochs 0, 1, 3, 6, 10, 20; Fig. 8B/C (supp_4 → image_epoch_heatmap)
+    # epochs 0, 1, 2, 3, 5, 6, 10, 20 (before: 8 epochs for both and no convergence column, 56 cells)
+    "fig4": {"A": 200, "B": 7 * (6 + 1)},
     "fig6": {"brain": 40},
-    "fig8": {"A": 300, "B": 56, "C": 56},
+    "fig8": {"A": 300, "B": 7 * (8 + 1), "C": 7 * (8 + 1)},
     "fig9": {"A": 100, "B": 35},
 }
 EXACT = {("fig1", "C"), ("fig3", "C"), ("fig3", "D"), ("fig4", "B"), ("fig8", "B"), ("fig8", "C"), ("fig9", "B")}
@@ -290,3 +293,58 @@ def test_overlay_draws_both_sources(authors_table):
     assert "this run" in r.caption and "authors (private)" in r.caption
     r3 = draw("fig3", mt)
     assert n_points(panel(r3, "C"), RUN) == 5 and n_points(panel(r3, "C"), "authors (private)") == 20
+
+
+def test_authors_converged_checkpoints_follow_their_convergence_tables(authors_mt):
+    """Converged = the epoch of global_data.convergence_epoch / convergence_images, only for the runs of the
+    inclusion lists (model_versions); the caption names the runs the tables do not list and those left out."""
+    m = authors_mt.models
+    conv = set(m.loc[m["converged"].astype(bool), "model_id"])
+    assert "CORnet-S_full_img500000_epoch_21" in conv and "CORnet-S_full_img500000_epoch_30" not in conv
+    assert "resnet_v3_CORnet-S_cluster2_v2_IT_trconv3_bi_epoch_22" in conv
+    assert not any(i.startswith("CORnet-S_train_conv3_bi_img100_epoch_") for i in conv)    # listed 93, not scored
+    assert not any(i.startswith(("CORnet-S_full_seed94_", "CORnet-S_cluster2_v2_IT_trconv3_bi_seed94_")) for i in conv)
+    assert "CORnet-S_train_conv1_bi_epoch_30" in conv                                      # not listed: last one
+    std = set(D.standard_family(m)["model_id"])                 # seed 94's checkpoints are averaged by no figure
+    assert "CORnet-S_full_seed94_epoch_06" not in std and "CORnet-S_full_seed42_epoch_06" in std
+    note = authors_mt.sources["authors (private)"].converged_note
+    assert "global_data.py" in note and "04d152a" in note and "model_versions" in note
+    assert "last scored checkpoint: " in note and "CORnet-S_train_conv1_bi" in note
+    assert "CORnet-S_train_conv3_bi_img100 (epoch 93)" in note and "CORnet-S_full_seed94" in note
+    r = draw("fig1", authors_mt)
+    assert "last scored checkpoint" in r.caption and "CORnet-S_train_batchnorm" in r.caption
+    c = r.data["C"]
+    std500k = c[(c["images"] == 500_000) & (c["region"] == "behavior")]["mean"].iloc[0]
+    assert std500k == pytest.approx(m.set_index("model_id").loc["CORnet-S_full_img500000_epoch_21", "rel_behavior"])
+
+
+def test_authors_heatmap_grids(authors_mt):
+    """Fig. 4B: epochs 0, 1, 3, 6, 10, 20 and a convergence column; Fig. 8: supp_4's 8 epochs and convergence."""
+    r4 = draw("fig4", authors_mt)
+    g = r4.data["B|authors (private)"]
+    assert list(g.columns) == [0.0, 1.0, 3.0, 6.0, 10.0, 20.0, float("inf")] and len(g.index) == 7
+    assert g.loc[1000.0, 1.0] == pytest.approx(26.61, abs=0.01) and g.to_numpy().max() == g.loc[1000.0, 1.0]
+    assert g.loc[float(A.FULL_IMAGENET), float("inf")] == pytest.approx(-16.67, abs=0.01)     # WC+CT 38 vs 43
+    labels = [t.get_text() for t in panel(r4, "B").get_xticklabels()]
+    assert labels[-1] == "conv." and "2" not in labels
+    assert "delta_heatmap" in r4.caption and "10, 20 and 'conv.'" in r4.caption
+    r8 = draw("fig8", authors_mt)
+    assert list(r8.data["C|authors (private)"].columns) == [float(e) for e in A.FIG8_EPOCHS] + [float("inf")]
+    assert r8.data["C|authors (private)"].loc[500_000.0, float("inf")] == pytest.approx(96.4, abs=0.1)   # epoch 21
+
+
+def test_authors_fig5b_and_fig7_use_the_runs_the_authors_name(authors_mt):
+    """Fig. 5B draws WC and WC+CT of seed 42 only (plot_figure_5), KN and KN+CT as model_versions (s0, s42);
+    Fig. 7 (supp_5) averages the model_versions seeds at epoch 6, leaving out WC+CT's seed 94."""
+    from wiringup.report.figures.fig5 import select_conditions
+    from wiringup.report.figures.fig7 import method_rows
+
+    sel = select_conditions(authors_mt, "authors (private)")
+    ids = sel[sel["arch"] == "cornet_s"].groupby("condition")["model_id"].apply(sorted)
+    assert ids["WC"] == ["CORnet-S_cluster2_v2_IT_bi_seed42_epoch_31"]
+    assert ids["WC+CT"] == ["CORnet-S_cluster2_v2_IT_trconv3_bi_seed42_epoch_40"]
+    assert ids["KN"] == ["CORnet-S_train_random_epoch_28", "CORnet-S_train_random_seed42_epoch_22"]
+    birth, ct, point = method_rows(authors_mt, "authors (private)", "wc", method_inits={})
+    assert sorted(ct["model_id"]) == ["CORnet-S_cluster2_v2_IT_trconv3_bi_epoch_06",
+                                      "CORnet-S_cluster2_v2_IT_trconv3_bi_seed42_epoch_06"]
+    assert sorted(birth["seed"]) == [0.0, 42.0] and point == "epoch 6, all images"

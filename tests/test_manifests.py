@@ -110,7 +110,7 @@ def test_missing_root_names_config_key(tmp_path):
     with pytest.raises(WiringupError) as exc:
         scan_split(missing, "train")
     msg = str(exc.value)
-    assert f"data root {missing} does not exist" in msg and "`data.root`" in msg
+    assert f"ImageNet root {missing} does not exist" in msg and "`imagenet.root`" in msg
 
 
 def test_missing_split_folder(tmp_path):
@@ -205,7 +205,7 @@ def test_manifest_sizes_roundtrip_and_format(tmp_path):
         expect = 600 if n == "all" else n
         assert len(m) == expect == summary["n_images"] == len(set(m.paths))
         assert m.meta == {
-            "version": 1, "split": "train", "seed": 7, "n_requested": n, "n_available": 600,
+            "version": 2, "split": "train", "seed": 7, "n_requested": n, "n_available": 600,
             "n_classes": 10, "n_classes_present": len(set(m.labels.tolist())), "classes": sorted(TEN),
         }
         assert m.classes == sorted(TEN)
@@ -216,8 +216,8 @@ def test_manifest_sizes_roundtrip_and_format(tmp_path):
             assert p.split("/")[1] == m.classes[lab]
             assert (root / p).is_file()  # relative to the data root
     text = (tmp_path / "m_5.tsv").read_text()
-    assert text.startswith("# wiringup-manifest: 1\n# split: train\n# seed: 7\n# n_requested: 5\n")
-    assert "\npath\tlabel\n" in text and text.endswith("\n")
+    assert text.startswith("# wiringup-manifest: 2\n# split: train\n# seed: 7\n# n_requested: 5\n")
+    assert "\npath\tlabel\tsha256\n" in text and text.endswith("\n")
     # exact equality with the index it came from
     idx = scan_split(root, "train")
     sel = subset_indices(600, 60, 7)
@@ -285,6 +285,12 @@ def good_manifest(tmp_path):
     return out
 
 
+def _label(row: str, label: str) -> str:
+    """A manifest row (path, label, sha256) with another label."""
+    path, _, digest = row.split("\t")
+    return f"{path}\t{label}\t{digest}"
+
+
 def _tamper(path: Path, edit) -> None:
     lines = path.read_text().splitlines()
     path.write_text("\n".join(edit(lines)) + "\n")
@@ -297,10 +303,11 @@ def _tamper(path: Path, edit) -> None:
         (lambda L: L[:-1], "rows but the header says 5"),  # a row deleted
         (lambda L: L + [L[9]], "rows but the header says 5"),  # a duplicate appended
         (lambda L: L[8:], "not a wiringup manifest"),  # header stripped
-        (lambda L: ["# wiringup-manifest: 2"] + L[1:], "version 2"),
-        (lambda L: L[:9] + [L[9].rsplit("\t", 1)[0] + "\t7"] + L[10:], "out of range"),
-        (lambda L: L[:9] + [L[9].rsplit("\t", 1)[0] + "\t" + str(1 - int(L[9][-1]))] + L[10:], "folder of its label"),
-        (lambda L: L[:9] + [L[9].replace("\t", " ")] + L[10:], "not 'path<TAB>label'"),
+        (lambda L: ["# wiringup-manifest: 3"] + L[1:], "version 3"),
+        (lambda L: L[:9] + [_label(L[9], "7")] + L[10:], "out of range"),
+        (lambda L: L[:9] + [_label(L[9], str(1 - int(L[9].split("\t")[1])))] + L[10:], "folder of its label"),
+        (lambda L: L[:9] + [L[9][:-1] + "x"] + L[10:], "64-digit hex digest"),
+        (lambda L: L[:9] + [L[9].replace("\t", " ")] + L[10:], "not 'path<TAB>label<TAB>sha256'"),
         (lambda L: [x for x in L if not x.startswith("# seed")], "header lacks seed"),
         (lambda L: [x if not x.startswith("# n_classes_present") else "# n_classes_present: 9" for x in L], "n_classes_present"),
     ],

@@ -315,7 +315,22 @@ def test_load_cowley_synthetic_ok_and_refusals(tmp_path):
 def test_load_benchmark_unknown_kind(tmp_path):
     with pytest.raises(WiringupError, match="cowley2023"):
         load_benchmark("majaj", tmp_path)
-    assert set(BENCHMARK_TYPES) == {"cowley2023", "majajhong2015_slice", "assembly"}
+    assert set(BENCHMARK_TYPES) == {"cowley2023", "cowley2023_sessions", "majajhong2015_slice", "coggan2024_fmri",
+                                    "kiani2007_rsa92", "geirhos2021", "marques2020", "assembly"}
+
+
+def test_registry_matches_the_schema_and_every_family_packages_scores_and_reads_back():
+    """Every config type of the schema (but top-1) has a loader, and every non-PLS family its packaging and scorer."""
+    import yaml
+
+    from wiringup.scoring.benchmarks.registry import FAMILIES
+
+    schema = yaml.safe_load(open(Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml"))
+    enum = schema["properties"]["scoring"]["properties"]["benchmarks"]["additionalProperties"]["properties"]["type"]
+    assert set(enum["enum"]) - {"imagenet_top1"} == set(BENCHMARK_TYPES)
+    assert set(FAMILIES) == set(BENCHMARK_TYPES) - {"cowley2023", "majajhong2015_slice", "assembly"}
+    for fam in FAMILIES.values():
+        assert callable(fam.package) and callable(fam.load_packaged) and callable(fam.scorer)
 
 
 # ---------------------------------------------------------------------------------------------- features
@@ -388,3 +403,36 @@ def test_score_neural_end_to_end():
     unceiled = score_neural(model, NeuralData("T", "V4", "", "", data.stimulus_ids, images,
                                               responses[:, :, :1]), "output-t0", input_size=16, n_splits=5)
     assert unceiled["score"] is None and unceiled["ceiling"] is None and unceiled["raw"] > 0.5
+
+
+@pytest.mark.parametrize("bid, entry", [
+    ("tong.Coggan2024_fMRI.V1-rdm", {"type": "coggan2024_fmri", "path": "coggan2024_fmri", "region": "V1"}),
+    ("Kriegeskorte2008.IT-rsa92", {"type": "kiani2007_rsa92", "path": "kiani2007_rsa92", "region": "IT",
+                                   "target": "human"}),
+])
+def test_a_family_benchmark_is_packaged_and_scored_by_the_scoring_job(data_root, tmp_path, bid, entry):
+    """The DAG's path for a non-PLS family: package_benchmark's library call, then the scoring job on the packaged
+    file gives the same score as on the raw data folder, and writes the score JSON (format wiringup-score)."""
+    import json
+
+    from wiringup.nets.checkpoints import save_checkpoint
+    from wiringup.nets.registry import build_model
+    from wiringup.scoring.benchmarks.registry import load_benchmark, loader_arguments, package_benchmark, \
+        packaged_family
+    from wiringup.scoring.jobs import score_checkpoint
+
+    b = {"id": bid, "backend": "local", **entry}
+    data = load_benchmark(b["type"], data_root / b["path"], region=b["region"], **loader_arguments(b))
+    packaged = tmp_path / f"{bid}.nc"
+    package_benchmark(b["type"], data, packaged)
+    assert packaged_family(packaged) == b["type"]
+    mc = {"arch": "cornet_s", "width": 0.25, "num_classes": 10}
+    save_checkpoint(tmp_path / "m.pt", build_model(seed=0, **mc), mc, {"init": "kn", "seed": 0, "epoch": 0.0})
+    kw = dict(model_id="init/kn/seed0", benchmark=b, data_root=str(data_root), input_size=64,
+              scoring={"batch_size": 64, "pls": {}, "ceiling": {}})
+    from_file = score_checkpoint(str(tmp_path / "m.pt"), str(tmp_path / "a.json"), assembly=str(packaged), **kw)
+    from_folder = score_checkpoint(str(tmp_path / "m.pt"), str(tmp_path / "b.json"), **kw)
+    assert from_file["benchmark_id"] == bid and from_file["region"] == b["region"]
+    assert np.isfinite(from_file["raw"]) and from_file["ceiling"] > 0
+    assert from_file["score"] == pytest.approx(from_folder["score"], abs=1e-9)
+    assert json.loads((tmp_path / "a.json").read_text())["format"] == "wiringup-score"

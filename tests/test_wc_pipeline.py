@@ -45,9 +45,10 @@ def test_plan_of_the_embedded_default(config):
     models = P.at_birth_models(config)
     assert {"init/kn/seed0", "init/kn/seed2", "init/wc/seed2", "init/no_gabor/seed1"} <= set(models)
     assert "init/no_gabor/seed2" not in models and "init/wc_authors/seed0" not in models   # (b) is not default
-    assert len(P.authors_test_models(config)) == 20
+    assert len(P.authors_test_models(config)) == 90          # 6 arms (tests/test_wc_bn_arms.py)
+    assert len(P.authors_test_models(config, "bn_none")) == 20
     assert P.figure_fit(config) == "results/wc/run/distributions.npz"
-    assert P.method_inits(config)["wc"] == ["wc", "wc_ct", "wc_authors"]
+    assert P.method_inits(config)["wc"] == ["wc", "wc_ct", "wc_authors", "wc_authors_bic"]
     files = P.authors_files(config)
     assert len(files) == 17 and files[0].endswith("gm_gabor_V1.conv1.npy")
     assert any(f.endswith("cluster_IT.conv2.pkl") for f in files)      # it_conv2: plain

@@ -1,32 +1,15 @@
 """The real DAG, end to end, on a tiny config (Snakemake driven through subprocess, as its docs advise)."""
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
+from conftest import SNAKEMAKE, make_workdir, snakemake  # noqa: F401 - shared with test_faults.py
+
 REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-
-
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
-    return proc
-
-
-def make_workdir(path: Path, data_root: Path) -> Path:
-    (path / "config").mkdir(parents=True)
-    shutil.copy(REPO / "config" / "config.yaml", path / "config" / "config.yaml")
-    tiny = yaml.safe_load((REPO / "tests" / "configs" / "tiny.yaml").read_text())
-    tiny["data_root"] = str(data_root)
-    (path / "tiny.yaml").write_text(yaml.safe_dump(tiny))
-    return path
 
 
 @pytest.fixture()
@@ -35,11 +18,9 @@ def workdir(tmp_path: Path, data_root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory, data_root: Path) -> Path:
-    """The whole tiny DAG, run once per module (the end-to-end and the determinism tests read it)."""
-    workdir = make_workdir(tmp_path_factory.mktemp("tiny_run"), data_root)
-    snakemake(workdir, "--configfile", str(workdir / "tiny.yaml"))
-    return workdir
+def tiny_run(tiny_dag: Path) -> Path:
+    """The whole tiny DAG, run once per session (conftest; the end-to-end and the determinism tests read it)."""
+    return tiny_dag
 
 
 def test_tiny_dag_end_to_end(tiny_run: Path):
@@ -155,6 +136,7 @@ def test_lint_is_clean_and_paper_config_plans(tmp_path, data_root: Path):
     shutil.copytree(REPO / "config", tmp_path / "config")
     paper = yaml.safe_load((tmp_path / "config" / "paper.yaml").read_text())
     paper["data_root"] = str(data_root)
+    paper["imagenet"]["root"] = "imagenette80"  # the placeholder is refused at start (test_faults.py)
     (tmp_path / "config" / "paper.yaml").write_text(yaml.safe_dump(paper))
     plan = subprocess.run([SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "-n", "--configfile",
                            str(tmp_path / "config" / "paper.yaml")], capture_output=True, text=True, timeout=300)
@@ -164,7 +146,7 @@ def test_lint_is_clean_and_paper_config_plans(tmp_path, data_root: Path):
     # other Fig. 3 sets converged on all images × 2 seeds (KN+CT's run is shared)
     assert counts["train"] == 14 * (1 + 2 + 7) and counts["train_critical_training"] == 11 * 2
     assert counts["init_model"] >= 2 and counts["manifest"] == 7
-    # one job per model, writing 4 benchmark JSONs each: every model at birth; 2 seeds × 7 image counts × 17
+    # one job per model, writing 6 benchmark JSONs each: every model at birth; 2 seeds × 7 image counts × 17
     # epochs > 0 of the 10 grid variants; the 11 Fig. 3 sets at convergence × 2 seeds (+ other experiments')
     births = counts["init_model"]
     assert counts["score"] >= births + 2 * 7 * 17 * (1 + 2 + 7) + 11 * 2 and counts["score_baseline"] == 1
@@ -172,7 +154,11 @@ def test_lint_is_clean_and_paper_config_plans(tmp_path, data_root: Path):
     assert "results/models/batchnorm_v4/nall_seed42/epoch_43.pt" in plan.stdout
     n_jsons = plan.stdout.count("results/scores/")
     assert n_jsons >= 4 * 2 * (1 + 7 * 17) + 3
-    assert counts["package_benchmark"] == 3 and counts["manifest_val"] == 1
+    # the brainscore backend (the paper's benchmarks): nothing local to package; the BrainIO cache is filled once,
+    # before every score job (each reads the marker)
+    assert "package_benchmark" not in counts and "manifest_val" not in counts
+    assert counts["prefetch_brainscore"] == 1
+    assert plan.stdout.count("results/brainscore/prefetch.json") >= counts["score"] + counts["score_baseline"]
 
 
 def job_counts(stdout: str) -> dict[str, int]:

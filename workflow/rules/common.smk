@@ -9,14 +9,28 @@ import sys
 # checks `format: iri`, which the config schema never uses; an import marked missing is skipped by jsonschema.
 sys.modules.setdefault("rfc3987_syntax", None)
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
+from wiringup.core.io import WiringupError
 from wiringup.plan import build
+from wiringup.plan.checks import config_error_message
+
+
+def checked(check, *args):
+    """Run a check of the config at start; a refusal stops Snakemake with one line naming the key (never the
+    schema and the whole config, which snakemake.utils.validate prints)."""
+    try:
+        return check(*args)
+    except (WorkflowError, WiringupError) as exc:
+        sys.exit(f"wiringup config error: {config_error_message(exc)}")
+
 
 # The schema's defaults are the only defaults: validate() fills them in, the plan reads every key directly.
-validate(config, "../schemas/config.schema.yaml")
-PLAN = build(config)
+checked(validate, config, "../schemas/config.schema.yaml")
+PLAN = checked(build, config)
+checked(PLAN.check_data)  # imagenet.root and data_root are folders (config/paper.yaml ships a placeholder)
 
 
 wildcard_constraints:
@@ -40,9 +54,9 @@ def train_inputs(wildcards):
 
 
 def init_inputs(wildcards):
-    """The distributions file a sampled init reads (nothing for KN; an unknown init fails in params, naming it)."""
-    path = PLAN.wc.init_files.get(wildcards.init)
-    return {"wc": path} if path else {}
+    """The distributions file a sampled init reads and the manifest of a BatchNorm re-estimation (nothing for KN;
+    an unknown init fails in params, naming it)."""
+    return PLAN.wc.init_inputs(wildcards.init) if wildcards.init in PLAN.wc.init_params else {}
 
 
 def fit_checkpoint(wildcards):
@@ -64,3 +78,14 @@ def source_tables(wildcards):
 def source_name(wildcards):
     """The report subcategory of a figure: its source's name (run, authors, authors_public, overlay)."""
     return PLAN.figures.by_folder(wildcards.view).name
+
+
+def summary_inputs(wildcards):
+    """The tables this run has (those the plan builds), and experiment (b)'s statistics where already built."""
+    optional = {"scorecard": "results/scorecard.csv", "wc_stats": "results/tables/wc_stats.csv",
+                "training_time": "results/tables/training_time.csv"}
+    found = {k: f for k, f in optional.items() if f in PLAN.targets}
+    stats = [f"results/stats/{c['name']}.json" for c in PLAN.wc.comparisons] if "wc_stats" in found else []
+    exp_b = [f for f in (f"results/stats/wc_authors_test/{arm}.json" for arm in PLAN.wc.authors_test_arms)
+             if os.path.exists(f)]
+    return {"scores": "results/tables/scores.csv", **found, "stats": stats, "experiment_b": exp_b}

@@ -63,7 +63,7 @@ rule cache_images:
         data_root=PLAN.data_root,
         imagenet_root=PLAN.imagenet["root"],
         short_side=PLAN.speed["cache_short_side"],
-    threads: 2
+    threads: PLAN.resources("cache_images").get("cpus_per_task", 2)  # = the CPUs a cluster job holds
     resources:
         **PLAN.resources("cache_images"),
     log:

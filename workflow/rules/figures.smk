@@ -119,7 +119,7 @@ use rule fig1 as fig9 with:
 # value recomputed from the authors' raw scores, this run's value (suite and scale named), verdicts.
 rule scorecard:
     input:
-        authors="results/tables/authors_private.csv",
+        authors=PLAN.figures.scorecard_table,  # results/tables/authors_private.csv
         scores="results/tables/scores.csv",
     output:
         md=report("results/scorecard.md", caption="../report/scorecard.rst", category="Scorecard"),
@@ -143,4 +143,5 @@ rule scorecard:
 rule figures:
     input:
         PLAN.figure_files,
+        PLAN.figure_intermediates,  # every file behind them: a deleted one is rebuilt (wiringup.plan.outputs)
     localrule: True

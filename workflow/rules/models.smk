@@ -66,7 +66,7 @@ for _name, _schedule in PLAN.train_rules.items():
             num_workers=PLAN.num_workers,
             resume_dir="results/resume/{variant}/n{images}_seed{seed}",
             speed=PLAN.speed,
-        threads: 2
+        threads: PLAN.resources(_name).get("cpus_per_task", 2)  # = the CPUs a cluster job holds
         resources:
             **PLAN.resources(_name),  # config `resources`, e.g. gpu: 1 in config/paper.yaml (the `train` family)
         log:

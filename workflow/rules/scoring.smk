@@ -9,6 +9,7 @@ rule score:
     input:
         model="results/models/{model}.pt",
         **PLAN.scoring.inputs(PLAN.scoring.active),
+        prefetch=ancient(PLAN.scoring.prefetched(PLAN.scoring.active)),  # brainscore: the cache is filled first
     output:
         expand("results/scores/{benchmark}/{{model}}.json", benchmark=PLAN.scoring.active),
     wildcard_constraints:
@@ -19,7 +20,7 @@ rule score:
         imagenet_root=PLAN.imagenet["root"],
         scoring=PLAN.scoring.slice,
         input_size=lambda w: PLAN.wc.score_input_size(w.model),  # an init's own input size (experiment (b))
-    threads: 1
+    threads: PLAN.resources("score").get("cpus_per_task", 1)  # = the CPUs a cluster job holds
     resources:
         **PLAN.resources("score"),  # config `resources`
     log:
@@ -37,6 +38,7 @@ use rule score as score_baseline with:
     input:
         model="results/models/baselines/{baseline}.pt",
         **PLAN.scoring.inputs(PLAN.scoring.baseline_benchmarks),
+        prefetch=ancient(PLAN.scoring.prefetched(PLAN.scoring.baseline_benchmarks)),
     output:
         expand("results/scores/{benchmark}/baselines/{{baseline}}.json", benchmark=PLAN.scoring.baseline_benchmarks),
     params:
@@ -55,6 +57,7 @@ use rule score as score_authors_test with:
     input:
         model="results/models/{model}.pt",
         **PLAN.scoring.inputs(PLAN.scoring.baseline_benchmarks),
+        prefetch=ancient(PLAN.scoring.prefetched(PLAN.scoring.baseline_benchmarks)),
     output:
         expand("results/scores/{benchmark}/{{model}}.json", benchmark=PLAN.scoring.baseline_benchmarks),
     wildcard_constraints:

@@ -2,13 +2,16 @@
 #   fit_wc               a trained checkpoint -> results/wc/<fit>/distributions.npz (+ .json summary, .csv per layer)
 #   fit_wc_alternative   the same checkpoint -> a Fig. 7 alternative results/wc/<fit>/<method>.npz (V1.conv2's
 #                        Gabor fits: rule wc_second_layer_gabor, results/wc/<fit>/second_layer_gabor.npy)
-#   import_wc            the authors' published files -> results/wc/authors/distributions.npz (Gabor mixture refitted)
+#   import_wc            the authors' published files -> results/wc/authors/distributions.npz (Gabor mixture refitted;
+#                        also results/wc/<name>/... for each of weight_compression.authors.refits, e.g. authors_bic)
 #   init_model           (models.smk) a model at birth per init and seed, e.g. results/models/init/wc/seed0.pt
 #   wc_stats             each init at birth vs KN: results/stats/<comparison>.json, results/tables/wc_stats.csv
 #   fig2b, fig2c, fig7   the WC file's kernels; KN vs WC at birth; the alternatives at birth (and after CT)
-#   wc_authors_test      experiment (b), not built by default: full-size models from the authors' distributions
-#                        vs full-size KN at birth (wc_authors_test_stats: results/stats/wc_authors_test.json,
-#                        results/tables/wc_authors_test.csv; wc_authors_test: results/figures/wc_authors_test.*)
+#   wc_authors_test      experiment (b), not built by default: per arm (weight_compression.authors_test.arms: a WC
+#                        init vs its KN control, both with the arm's BatchNorm treatment), full-size models at birth
+#                        (wc_authors_test_stats: results/stats/wc_authors_test/<arm>.json and
+#                        results/tables/wc_authors_test/<arm>.csv; wc_authors_test: every arm's rows in
+#                        results/tables/wc_authors_test.csv, figures results/figures/wc_authors_test/<arm>.*)
 # The plan (fits, inits, comparisons, experiment (b)) is PLAN.wc (wiringup.plan.wc); the wildcard `fit` is a key
 # of weight_compression.fits.
 
@@ -94,17 +97,19 @@ rule fit_wc_alternative:
 
 rule import_wc:
     input:
-        PLAN.wc.authors_files,
+        lambda w: PLAN.wc.authors_source_files[w.source],
     output:
-        wc="results/wc/authors/distributions.npz",
-        summary="results/wc/authors/distributions.json",
-        layers="results/wc/authors/distributions.csv",
+        wc="results/wc/{source}/distributions.npz",
+        summary="results/wc/{source}/distributions.json",
+        layers="results/wc/{source}/distributions.csv",
+    wildcard_constraints:
+        source="|".join(PLAN.wc.authors_sources),  # authors and each of weight_compression.authors.refits
     params:
-        authors=PLAN.wc.authors,
+        authors=lambda w: PLAN.wc.authors_sources[w.source],
         directory=lambda w, input: os.path.dirname(input[0]),
     threads: 1
     log:
-        "logs/wc/authors/import.log",
+        "logs/wc/{source}/import.log",
     conda:
         ENV
     script:
@@ -181,19 +186,22 @@ use rule fig2c as fig2b with:
         "logs/figures/fig2b.log",
 
 
-# Experiment (b): `snakemake --cores 2 wc_authors_test` (not part of `all`). Full-size models: slow on a CPU
-# (README "Weight compression" gives the measured cost).
+# Experiment (b): `snakemake --cores 2 wc_authors_test` (not part of `all`), one arm:
+# `snakemake --cores 2 results/stats/wc_authors_test/<arm>.json`. Full-size models: slow on a CPU (README "Weight
+# compression" gives the measured cost).
 rule wc_authors_test_stats:
     input:
-        scores=PLAN.authors_test_scores(),
+        scores=lambda w: PLAN.authors_test_scores(w.arm),
     output:
-        table="results/tables/wc_authors_test.csv",
-        json="results/stats/wc_authors_test.json",
+        table="results/tables/wc_authors_test/{arm}.csv",
+        json="results/stats/wc_authors_test/{arm}.json",
+    wildcard_constraints:
+        arm="|".join(PLAN.wc.authors_test_arms),
     params:
-        test=PLAN.wc.authors_test,
+        test=lambda w: PLAN.wc.authors_test_arms[w.arm],
     localrule: True
     log:
-        "logs/wc/authors_test.log",
+        "logs/wc/authors_test/{arm}.log",
     conda:
         ENV
     script:
@@ -203,12 +211,15 @@ rule wc_authors_test_stats:
 rule wc_authors_test:
     input:
         scores=PLAN.authors_test_scores(),
-        table="results/tables/wc_authors_test.csv",
-        json="results/stats/wc_authors_test.json",
+        tables=expand("results/tables/wc_authors_test/{arm}.csv", arm=PLAN.wc.authors_test_arms),
+        json=expand("results/stats/wc_authors_test/{arm}.json", arm=PLAN.wc.authors_test_arms),
     output:
-        figure=expand("results/figures/wc_authors_test.{ext}", ext=PLAN.figures.formats),
+        table="results/tables/wc_authors_test.csv",
+        figure=expand(
+            "results/figures/wc_authors_test/{arm}.{ext}", arm=PLAN.wc.authors_test_arms, ext=PLAN.figures.formats
+        ),
     params:
-        test=PLAN.wc.authors_test,
+        arms=PLAN.wc.authors_test_arms,
         style=PLAN.figures.style,
     localrule: True
     log:

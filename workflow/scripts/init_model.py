@@ -1,4 +1,5 @@
-"""Rule init_model: a model at birth (epoch 0, seeded): Kaiming Normal, or sampled from a WC file."""
+"""Rule init_model: a model at birth (epoch 0, seeded): Kaiming Normal, or sampled from a WC file; then its BatchNorm
+treatment (params model.bn, wiringup.wc.bn; experiment (b)'s arms)."""
 import _bootstrap  # noqa: F401 - puts src/ on sys.path, sets the network-safety variables
 from wiringup.runtime import pipeline
 from wiringup.core.io import WiringupError
@@ -11,7 +12,8 @@ def main(smk):
     init, seed = smk.wildcards.init, int(smk.wildcards.seed)
     config = dict(smk.params.model)
     sampling = config.pop("sampling", None)
-    inputs = [smk.input.wc] if sampling else []
+    bn = config.pop("bn", None)   # a BatchNorm treatment other than none (wiringup.plan.wc.bn_params)
+    inputs = ([smk.input.wc] if sampling else []) + ([smk.input.manifest] if bn and bn.get("manifest") else [])
     rec = Recorder("init_model", {"model": smk.params.model, "init": init, "seed": seed}, inputs)
     extra = {}
     if sampling is None:  # Kaiming Normal (kn, or a KN init with its own model config)
@@ -32,6 +34,18 @@ def main(smk):
         print(f"sampled {init!r} ({wc.compression}) from {smk.input.wc}: {extra['wc_parameter_count']} numbers "
               f"(authors' rule), switches {extra['wc_sampler']}, {len(extra['bn_frozen_running_stats'])} BatchNorm "
               "layers with copied, frozen running statistics")
+    from wiringup.wc.bn import apply_bn_treatment, bn_summary
+
+    batches, images_info = None, None
+    if bn and bn["mode"] == "reestimate":
+        from wiringup.core.env import resolve_data_path
+        from wiringup.wc.bn import manifest_batches
+
+        root = resolve_data_path(bn["data_root"], bn["imagenet_root"], "imagenet.root")
+        batches, images_info = manifest_batches(smk.input.manifest, root, images=bn["images"],
+                                                input_size=bn["input_size"], batch_size=bn["batch_size"])
+    extra.update(apply_bn_treatment(model, bn, batches=batches, images_info=images_info))
+    print(f"BatchNorm treatment {extra['bn_treatment']['mode']!r}: {bn_summary(model)}")
     counts = count_parameters(model)
     meta = {"init": init, "seed": seed, "variant": None, "images": 0, "epoch": 0.0, "epoch_label": "00",
             "step": 0, "images_seen": 0, "supervised_updates": 0, "synaptic_updates": 0,

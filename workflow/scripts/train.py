@@ -19,7 +19,7 @@ def main(smk):
     set_determinism(smk.threads)
     seed = int(w.seed)
     recipe = Recipe.from_config(p.recipe)
-    speed = dict(getattr(p, "speed", None) or {})  # config `speed` (common.smk speed_slice); rules without it: off
+    speed = dict(getattr(p, "speed", None) or {})  # config `speed` (PLAN.speed); rules without it: off
     slice_ = {"recipe": p.recipe, "trained": p.trained, "epochs": p.epochs, "input_size": p.input_size,
               "images": w.images, "seed": seed, **({"speed": speed} if speed else {})}
     rec = Recorder("train", slice_, [smk.input.birth, smk.input.manifest])

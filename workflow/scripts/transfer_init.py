@@ -6,7 +6,8 @@ from wiringup.nets.checkpoints import save_checkpoint
 from wiringup.core.io import sha256_file
 from wiringup.nets.registry import build_model, count_parameters
 from wiringup.core.provenance import Recorder
-from wiringup.wc.transfer import MAPPING_NAMES, init_name, sample_transfer_model
+from wiringup.plan.transfer import init_name
+from wiringup.wc.transfer import MAPPING_NAMES, sample_transfer_model
 from wiringup.wc.distributions import load_wc
 
 

@@ -19,11 +19,15 @@ def torch_device() -> str:
 
 
 def resolve_data_path(data_root: str, path: str, key: str) -> Path:
-    """Resolve ``path`` against ``data_root`` (unless absolute) and check it exists, naming the config key."""
+    """Resolve ``path`` against ``data_root`` (unless absolute) and check it exists, naming the config key; a
+    ``*.root`` key (``imagenet.root``) must be a folder."""
     p = Path(path)
     if not p.is_absolute():
         p = Path(data_root) / p
-    if not p.exists():
-        raise WiringupError(f"{p} does not exist (config key {key!r}, resolved against data_root={data_root!r}); "
+    problem = None if p.exists() else "does not exist"
+    if problem is None and key.endswith("root") and not p.is_dir():
+        problem = "is a file, not a folder"
+    if problem:
+        raise WiringupError(f"{p} {problem} (config key {key!r}, resolved against data_root={data_root!r}); "
                             "point it at your copy of the data (see README, 'Data')")
     return p

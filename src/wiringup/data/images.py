@@ -43,6 +43,7 @@ import io
 import json
 import math
 import os
+import sys
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -51,8 +52,8 @@ import torch
 from PIL import Image
 from torchvision import transforms as T
 
-from wiringup.core.io import WiringupError, atomic_path
-from wiringup.data.imagefolder import open_image
+from wiringup.core.io import WiringupError, atomic_path, rebuild_advice
+from wiringup.data.imagefolder import check_root, open_image
 from wiringup.data.manifests import Manifest
 # The normalisation every network of this project expects (one definition, shared with scoring's preprocessing).
 from wiringup.nets.preprocessing import IMAGENET_MEAN, IMAGENET_STD
@@ -94,15 +95,17 @@ def _to_8bit(im: Image.Image) -> Image.Image:
     return Image.fromarray(np.clip(np.rint(a), 0, 255).astype(np.uint8), mode="L")
 
 
-def load_rgb(path: str | os.PathLike) -> Image.Image:
+def load_rgb(path: str | os.PathLike, sha256: str | bytes | None = None,
+             manifest: str | os.PathLike | None = None) -> Image.Image:
     """Read ``path`` as a fully decoded RGB image.
 
     Every mode is converted as torchvision's ``ImageFolder`` loader does (``convert("RGB")``: L, LA,
     P, RGBA (alpha dropped), CMYK, YCbCr, 1 ...), except high-bit-depth grayscale (I;16, I, F), which
     is scaled to 8 bit instead of clipped. A missing, corrupt, truncated, or non-image file raises
-    :class:`WiringupError` naming it.
+    :class:`WiringupError` naming it, and so does a file whose content no longer has the ``sha256`` its
+    ``manifest`` recorded (:func:`wiringup.data.imagefolder.open_image`).
     """
-    im = open_image(path)
+    im = open_image(path, sha256=sha256, manifest=manifest)
     if im.mode == "RGB":
         return im
     try:
@@ -186,15 +189,13 @@ class ManifestDataset(_EpochDataset):
 
     def __init__(self, root: str | os.PathLike, manifest: Manifest, transform: Callable | None, seed: int = 0):
         self.root = Path(root)
-        if not self.root.is_dir():
-            raise WiringupError(
-                f"data root {self.root} does not exist; set `data.root` in the config to an ImageNet-layout folder"
-            )
+        check_root(self.root)
         self.paths = list(manifest.paths)
         self.labels = np.asarray(manifest.labels, dtype=np.int64)
         if len(self.paths) != len(self.labels):
             raise WiringupError(f"manifest has {len(self.paths)} paths but {len(self.labels)} labels")
         self.classes = list(manifest.classes)
+        self.sha256, self.manifest_path = _digests(manifest)
         self.transform = transform
         self.seed = _check_nonneg("seed", seed)
         self._epoch = 0
@@ -206,7 +207,8 @@ class ManifestDataset(_EpochDataset):
             i += n
         if not 0 <= i < n:
             raise IndexError(f"index {i} out of range for a dataset of {n} images")
-        img = load_rgb(self.root / self.paths[i])
+        img = load_rgb(self.root / self.paths[i], self.sha256[i] if self.sha256 is not None else None,
+                       self.manifest_path)
         if self.transform is not None:
             with torch.random.fork_rng(devices=[]):
                 # Seeds only the CPU generator, which is all torchvision's transforms draw from;
@@ -243,10 +245,18 @@ def _paths_digest(paths: Iterable[str]) -> str:
     return h.hexdigest()
 
 
-def _cache_pixels(args: tuple[Path, int | None]) -> np.ndarray:
+def _digests(manifest: Manifest) -> tuple[np.ndarray | None, str | None]:
+    """The manifest's image digests and its path; a version-1 manifest (no digests) is used with a warning."""
+    if manifest.sha256 is None:
+        print(f"warning: manifest {manifest.path} records no image content hashes (format version 1): changed "
+              "images are not caught; delete it and rerun the same command to rebuild it with them", file=sys.stderr)
+    return manifest.sha256, manifest.path
+
+
+def _cache_pixels(args: tuple[Path, int | None, bytes | None, str | None]) -> np.ndarray:
     """One image as HWC uint8, its short side shrunk to ``short_side`` (PIL bilinear, antialiased) if larger."""
-    path, short_side = args
-    im = load_rgb(path)
+    path, short_side, sha256, manifest = args
+    im = load_rgb(path, sha256, manifest)
     w, h = im.size
     if short_side is not None and min(w, h) > short_side:
         f = short_side / min(w, h)
@@ -272,7 +282,9 @@ def build_image_cache(root: str | os.PathLike, manifest: Manifest, out_path: str
     n = len(manifest.paths)
     if n == 0:
         raise WiringupError("the manifest holds no images; nothing to cache")
-    jobs = [(root / p, short_side) for p in manifest.paths]
+    digests, source = _digests(manifest)
+    jobs = [(root / p, short_side, None if digests is None else digests[k], source)
+            for k, p in enumerate(manifest.paths)]
     offsets = np.zeros(n, dtype=np.int64)
     heights = np.zeros(n, dtype=np.int32)
     widths = np.zeros(n, dtype=np.int32)
@@ -328,7 +340,7 @@ class ImageCache:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        redo = "delete it and rerun the rule that makes it (cache_images)"
+        redo = rebuild_advice(self.path)
         try:
             with open(self.path, "rb") as f:
                 head = f.read(_DATA_START)
@@ -388,8 +400,8 @@ class ImageCache:
         elif manifest_sha256 and self.meta.get("manifest_sha256") not in (None, manifest_sha256):
             what = "another version of the manifest"
         if what:
-            raise WiringupError(f"{self.path}: image cache does not match its manifest ({what}); delete it and "
-                                "rerun the rule that makes it (cache_images)")
+            raise WiringupError(f"{self.path}: image cache does not match its manifest ({what}); "
+                                f"{rebuild_advice(self.path)}")
 
 
 _LOG_RATIO_CACHE: dict[tuple[float, float], torch.Tensor] = {}

@@ -1,6 +1,6 @@
 """ImageNet subset manifests: which training (or validation) images a run uses.
 
-The data root is a folder in ImageNet's own layout (``<data.root>/<split>/<synset>/<file>.JPEG``); how it is
+The data root is a folder in ImageNet's own layout (``<imagenet.root>/<split>/<synset>/<file>.JPEG``); how it is
 read, labelled and checked is in :mod:`wiringup.data.imagefolder`. Labels are the index of the synset in the
 sorted list of train class folders, as torchvision's ``ImageFolder`` assigns them.
 
@@ -19,12 +19,12 @@ train on, not *which*, which removes the between-point variance of independent d
 drew an independent mask per run (seeded implicitly by ``--seed`` plus whatever the initialisation
 had consumed); different seeds here still give different, independent subsets.
 
-Manifest file format (version 1)
+Manifest file format (version 2)
 --------------------------------
 UTF-8 text, ``\\n`` line ends. A commented header of ``# key: value`` lines, then a tab-separated
 table with a header row::
 
-    # wiringup-manifest: 1
+    # wiringup-manifest: 2
     # split: train
     # seed: 0
     # n_requested: 100
@@ -32,10 +32,11 @@ table with a header row::
     # n_classes: 10
     # n_classes_present: 10
     # classes: n01440764,n02102040,...
-    path	label
-    train/n01440764/n01440764_10026.JPEG	0
+    path	label	sha256
+    train/n01440764/n01440764_10026.JPEG	0	9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 
-* ``wiringup-manifest`` (first line, required): format version, an integer (currently 1).
+* ``wiringup-manifest`` (first line, required): format version, an integer (currently 2; version 1, the same
+  without the ``sha256`` column, is still read).
 * ``split``: the split folder the images come from.
 * ``seed``: the seed of the subset permutation.
 * ``n_requested``: an integer, or ``all``; the table has exactly that many rows (``n_available``
@@ -44,6 +45,12 @@ table with a header row::
 * ``n_classes``: the number of classes (length of ``classes``); labels lie in ``[0, n_classes)``.
 * ``n_classes_present``: how many distinct labels the rows use.
 * ``classes``: comma-separated synsets in label order (the sorted train class folders).
+
+``sha256`` is the hex digest of the image file's bytes when the manifest was made (the manifest job reads every
+image once anyway). Every reader of the images (:class:`wiringup.data.images.ManifestDataset` for training and
+top-1, :func:`wiringup.data.images.build_image_cache`) hashes the bytes it reads and refuses a file whose content
+changed since, naming the file and the manifest: a JPEG with bytes overwritten mid-file still decodes (libjpeg's
+corrupt-data warnings never reach Python), so only the hash catches it.
 
 Rows are in **subset order** (the permutation order), so nesting is visible in the files: the first
 100 rows of the ``n=500`` manifest equal the ``n=100`` manifest of the same seed. Paths are relative
@@ -61,8 +68,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from wiringup.core.io import WiringupError, atomic_path
-from wiringup.data.imagefolder import ImageIndex, list_classes, scan_split, verify_images
+from wiringup.core.io import WiringupError, atomic_path, rebuild_advice
+from wiringup.data.imagefolder import ImageIndex, list_classes, scan_split, scan_images
 
 __all__ = [
     "MANIFEST_VERSION",
@@ -73,7 +80,8 @@ __all__ = [
     "make_manifest",
 ]
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+_READABLE_VERSIONS = (1, 2)  # version 1: no sha256 column (images not checked against the manifest)
 _MAGIC = "wiringup-manifest"
 
 
@@ -83,13 +91,16 @@ class Manifest:
 
     ``meta`` holds the header fields with typed values (``version``, ``split``, ``seed``,
     ``n_requested`` (int or ``"all"``), ``n_available``, ``n_classes``, ``n_classes_present``,
-    ``classes``); ``paths``/``labels`` are the rows in subset order.
+    ``classes``); ``paths``/``labels`` are the rows in subset order; ``sha256`` the images' content digests (hex,
+    as bytes; None for a version-1 file) and ``path`` the file it was read from.
     """
 
     meta: dict[str, Any]
     classes: list[str]
     paths: list[str]
     labels: np.ndarray = field(repr=False)
+    sha256: np.ndarray | None = field(default=None, repr=False)
+    path: str | None = None
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -158,8 +169,10 @@ def write_manifest(
     split: str,
     seed: int,
     n_requested: int | str,
+    sha256: Sequence[str] | None = None,
 ) -> None:
-    """Write the rows ``index[indices]`` (in that order) as a manifest file, atomically."""
+    """Write the rows ``index[indices]`` (in that order) as a manifest file, atomically; ``sha256`` are the
+    images' content digests in the same order (None: a version-1 file, without them)."""
     path = Path(path)
     n_req = _parse_n(n_requested)
     seed = _check_seed(seed)
@@ -179,8 +192,10 @@ def write_manifest(
         if not c or any(ch in c for ch in ",\t\n\r"):
             raise WiringupError(f"{path}: class name {c!r} cannot be stored (empty, or holds a comma/tab/newline)")
     labels = index.labels[idx]
+    if sha256 is not None and len(sha256) != len(idx):
+        raise WiringupError(f"{path}: {len(sha256)} image digests given for {len(idx)} rows")
     lines = [
-        f"# {_MAGIC}: {MANIFEST_VERSION}",
+        f"# {_MAGIC}: {MANIFEST_VERSION if sha256 is not None else 1}",
         f"# split: {split}",
         f"# seed: {seed}",
         f"# n_requested: {n_req}",
@@ -188,13 +203,13 @@ def write_manifest(
         f"# n_classes: {len(index.classes)}",
         f"# n_classes_present: {len(np.unique(labels))}",
         f"# classes: {','.join(index.classes)}",
-        "path\tlabel",
+        "path\tlabel" + ("\tsha256" if sha256 is not None else ""),
     ]
-    for k, lab in zip(idx.tolist(), labels.tolist()):
+    for row, (k, lab) in enumerate(zip(idx.tolist(), labels.tolist())):
         p = index.paths[k]
         if any(ch in p for ch in "\t\n\r"):
             raise WiringupError(f"{path}: image path {p!r} holds a tab or newline; rename that file")
-        lines.append(f"{p}\t{lab}")
+        lines.append(f"{p}\t{lab}" + (f"\t{sha256[row]}" if sha256 is not None else ""))
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="\n") as f:
             f.write("\n".join(lines) + "\n")
@@ -212,7 +227,7 @@ def read_manifest(path: str | os.PathLike) -> Manifest:
     folder does not match its label, and a row count different from the header.
     """
     path = Path(path)
-    fix = "delete it and rerun the rule that makes it"
+    fix = rebuild_advice(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -242,8 +257,8 @@ def read_manifest(path: str | os.PathLike) -> Manifest:
         version = int(raw[_MAGIC])
     except ValueError:
         raise bad(f"format version {raw[_MAGIC]!r} is not an integer") from None
-    if version != MANIFEST_VERSION:
-        raise bad(f"format version {version} is not supported (this code reads version {MANIFEST_VERSION})")
+    if version not in _READABLE_VERSIONS:
+        raise bad(f"format version {version} is not supported (this code reads versions {list(_READABLE_VERSIONS)})")
     missing = [k for k in _REQUIRED if k not in raw]
     if missing:
         raise bad(f"header lacks {', '.join(missing)}")
@@ -273,8 +288,10 @@ def read_manifest(path: str | os.PathLike) -> Manifest:
         raise bad(f"header says n_classes {meta['n_classes']} but lists {len(classes)} classes")
     if len(set(classes)) != len(classes):
         raise bad("header lists a class twice")
-    if pos >= len(lines) or lines[pos] != "path\tlabel":
-        raise bad("the table header row 'path<TAB>label' is missing after the comment header")
+    columns = "path\tlabel" + ("\tsha256" if version >= 2 else "")
+    shown = columns.replace("\t", "<TAB>")
+    if pos >= len(lines) or lines[pos] != columns:
+        raise bad(f"the table header row '{shown}' is missing after the comment header")
     rows = lines[pos + 1 :]
     expected = meta["n_available"] if meta["n_requested"] == "all" else meta["n_requested"]
     if len(rows) != expected:
@@ -282,14 +299,20 @@ def read_manifest(path: str | os.PathLike) -> Manifest:
     if expected > meta["n_available"]:
         raise bad(f"n_requested {expected} exceeds n_available {meta['n_available']}")
     paths: list[str] = []
+    digests: list[str] = []
     labels = np.empty(len(rows), dtype=np.int64)
     split = meta["split"]
+    n_cols = columns.count("\t") + 1
     for k, row in enumerate(rows):
         line_no = pos + 2 + k
         parts = row.split("\t")
-        if len(parts) != 2:
-            raise bad(f"line {line_no} {row!r} is not 'path<TAB>label'")
-        p, lab_text = parts
+        if len(parts) != n_cols:
+            raise bad(f"line {line_no} {row!r} is not '{shown}'")
+        p, lab_text = parts[:2]
+        if n_cols == 3:
+            if len(parts[2]) != 64 or any(ch not in "0123456789abcdef" for ch in parts[2]):
+                raise bad(f"line {line_no}: sha256 {parts[2]!r} is not a 64-digit hex digest")
+            digests.append(parts[2])
         try:
             lab = int(lab_text)
         except ValueError:
@@ -310,7 +333,8 @@ def read_manifest(path: str | os.PathLike) -> Manifest:
     present = len(np.unique(labels))
     if present != meta["n_classes_present"]:
         raise bad(f"header says n_classes_present {meta['n_classes_present']} but the rows use {present} classes")
-    return Manifest(meta=meta, classes=list(classes), paths=paths, labels=labels)
+    return Manifest(meta=meta, classes=list(classes), paths=paths, labels=labels,
+                    sha256=np.array(digests, dtype="S64") if n_cols == 3 else None, path=str(path))
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,7 +349,8 @@ def make_manifest(
     out_path: str | os.PathLike,
     verify: bool = True,
 ) -> dict[str, Any]:
-    """Scan ``root/split``, draw the ``n``-image subset for ``seed``, verify it, write ``out_path``.
+    """Scan ``root/split``, draw the ``n``-image subset for ``seed``, hash (and with ``verify``, decode) every
+    image of it, write ``out_path`` with the images' sha256.
 
     Splits other than ``train`` are labelled with the train classes. Returns a summary for the
     provenance record: split, seed, n_requested, n_images, n_available, n_classes, n_classes_present,
@@ -337,8 +362,8 @@ def make_manifest(
     index = scan_split(root, split, classes)
     idx = subset_indices(len(index), n, seed, where=str(root / split))
     chosen = [index.paths[k] for k in idx.tolist()]
-    modes = verify_images(root, chosen) if verify else None
-    write_manifest(out_path, index, idx, split, seed, n)
+    modes, digests = scan_images(root, chosen, decode=verify)
+    write_manifest(out_path, index, idx, split, seed, n, sha256=digests)
     labels = index.labels[idx]
     counts = np.bincount(labels, minlength=len(index.classes))
     return {

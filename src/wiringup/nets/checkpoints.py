@@ -21,7 +21,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from wiringup.core.io import WiringupError, atomic_path
+from wiringup.core.io import WiringupError, atomic_path, rebuild_advice
+from wiringup.nets.batchnorm import restore_bn_eval
 from wiringup.nets.registry import build_model
 
 FORMAT = "wiringup-checkpoint"
@@ -50,7 +51,7 @@ def read_checkpoint(path: str | os.PathLike, arch: str | None = None) -> dict[st
         raise WiringupError(f"{path}: checkpoint not found")
     with open(path, "rb") as f:
         head = f.read(64)
-    redo = "delete it and rerun the rule that makes it"
+    redo = rebuild_advice(path)
     if not head.startswith(b"PK\x03\x04"):  # torch.save writes a zip archive
         what = "an empty file" if not head else f"it begins with {head[:24]!r}"
         raise WiringupError(f"{path}: not a wiringup checkpoint: not a PyTorch file ({what}); models must come "
@@ -98,7 +99,8 @@ def load_model(path: str | os.PathLike, arch: str | None = None
                ) -> tuple[nn.Module, dict[str, Any], dict[str, Any]]:
     """Rebuild the module described by a checkpoint and load its weights (strictly).
 
-    Returns ``(model, meta, model_config)``.
+    Returns ``(model, meta, model_config)``. BatchNorm layers listed in ``meta["bn_batch_stats_at_eval"]``
+    normalise with batch statistics at eval again (module state; :mod:`wiringup.nets.batchnorm`).
     """
     payload = read_checkpoint(path, arch)
     model = build_model(**payload["model"])
@@ -106,4 +108,5 @@ def load_model(path: str | os.PathLike, arch: str | None = None
         model.load_state_dict(payload["state_dict"], strict=True)
     except RuntimeError as exc:
         raise WiringupError(f"{path}: weights do not fit the model {payload['model']}: {exc}") from None
+    restore_bn_eval(model, payload["meta"])
     return model, payload["meta"], payload["model"]

@@ -17,6 +17,7 @@ from wiringup.nets import mobilenet_v1 as _mobilenet_v1
 from wiringup.nets import resnet50 as _resnet50
 from wiringup.nets.cornet_s import REGION_LAYERS as CORNET_REGION_LAYERS
 from wiringup.nets.cornet_s import cornet_s
+from wiringup.plan.ids import REGIONS
 
 
 def _pixels(**kwargs: Any) -> nn.Module:
@@ -33,7 +34,7 @@ ARCHITECTURES = {"cornet_s": cornet_s, "pixels": _pixels, "resnet50": _resnet50.
 #: transfer architectures' documented fixed choice is in the module docs of wiringup.nets.resnet50 and
 #: wiringup.nets.mobilenet_v1).
 REGION_LAYERS = {"cornet_s": CORNET_REGION_LAYERS,
-                 "pixels": {r: "pixels" for r in ("V1", "V2", "V4", "IT", "behavior")},
+                 "pixels": {r: "pixels" for r in REGIONS},
                  "resnet50": _resnet50.REGION_LAYERS, "mobilenet_v1": _mobilenet_v1.REGION_LAYERS}
 #: Candidates of layer selection (``scoring.layer_selection``): CORnet-S every timestep's output of each area (V1
 #: runs once, V2 twice, V4 four times, IT twice) and the pooled features; the transfer architectures' block outputs.

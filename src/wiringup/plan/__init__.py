@@ -6,7 +6,9 @@
     transfer     the transfer architectures, inits and variants (Fig. 5)
     scoring      benchmarks, the active backend, score jobs, baselines
     figures      the figure sources (one vocabulary), figure files and params
-    resources    cluster resources per rule
+    resources    cluster resources per rule (and the check that config `resources` names only rules that exist)
+    outputs      every file behind the targets (inputs of rules all and figures: a deleted one is rebuilt)
+    checks       the config checks at start: one line per refusal (schema errors, did you mean; the data folders)
     build        build(config) -> Plan, used by workflow/rules/common.smk
 """
 from wiringup.plan.build import Plan, build  # noqa: F401

@@ -8,21 +8,26 @@ The plan's registries, in the order the default target lists them:
 
 * :attr:`Plan.scored_models`: model ids whose scores enter results/tables/scores.csv;
 * :attr:`Plan.figure_files`: what ``snakemake figures`` builds;
-* :attr:`Plan.targets`: what ``snakemake`` (rule all) builds besides those and the score table.
+* :attr:`Plan.targets`: what ``snakemake`` (rule all) builds besides those and the score table;
+* :attr:`Plan.intermediates`, :attr:`Plan.figure_intermediates`: every file behind the targets of rule ``all`` and
+  rule ``figures`` (:mod:`wiringup.plan.outputs`), listed as their inputs so that the same command rebuilds a
+  deleted intermediate.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Mapping
 
 from wiringup.plan import experiments as E
 from wiringup.plan import figures as F
+from wiringup.plan import outputs as O
 from wiringup.plan import scoring as S
 from wiringup.plan import transfer as T
 from wiringup.plan import wc as W
+from wiringup.plan.checks import check_data
 from wiringup.plan.ids import birth_id, birth_path, checkpoint_id, model_slice, run_dir, score_path
-from wiringup.plan.resources import cluster_resources
+from wiringup.plan.resources import check_resource_rules, cluster_resources
 
 #: The switches of config key ``speed`` passed to the training rules (params ``speed``, in this order).
 SPEED_KEYS = ("data_cache", "cache_short_side", "channels_last", "amp", "compile")
@@ -58,6 +63,8 @@ class Plan:
     scored_models: list[str] = field(default_factory=list)
     figure_files: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
+    intermediates: list[str] = field(default_factory=list)          # inputs of rule all besides the targets
+    figure_intermediates: list[str] = field(default_factory=list)   # inputs of rule figures besides the figures
 
     # ------------------------------------------------------------------------------------------ per-job lookups
     def birth(self, variant: str, seed: int | str) -> str:
@@ -74,6 +81,15 @@ class Plan:
         """Snakemake resources of a rule from config `resources` (:func:`wiringup.plan.resources.cluster_resources`)."""
         return cluster_resources(self.config["resources"], rule)
 
+    def check_data(self) -> None:
+        """Refuse an ``imagenet.root`` or ``data_root`` that is not a folder (:func:`wiringup.plan.checks.check_data`;
+        the only check that looks at the file system, so common.smk runs it, never :func:`build`)."""
+        check_data(self.config)
+
+    def check_resources(self, rules: Iterable[str]) -> None:
+        """Refuse a ``resources`` key that names no rule of the workflow (:func:`check_resource_rules`)."""
+        check_resource_rules(self.config["resources"], rules)
+
     def authors_database(self, db: str) -> str:
         return os.path.join(self.data_root, self.authors_databases[db])
 
@@ -82,9 +98,11 @@ class Plan:
         """Every score JSON of results/tables/scores.csv."""
         return self.scoring.score_files(self.scored_models)
 
-    def authors_test_scores(self) -> list[str]:
-        """Score JSONs of experiment (b): its models at birth on the neural benchmarks (rule score_authors_test)."""
-        return [score_path(b, m) for b in self.scoring.baseline_benchmarks for m in self.wc.authors_test_models]
+    def authors_test_scores(self, arm: str | None = None) -> list[str]:
+        """Score JSONs of experiment (b) (of one arm, or of all): its models at birth on the neural benchmarks
+        (rule score_authors_test)."""
+        models = self.wc.authors_test_models if arm is None else self.wc.arm_models[arm]
+        return [score_path(b, m) for b in self.scoring.baseline_benchmarks for m in models]
 
     # ------------------------------------------------------------------------------------------ figure params
     def wc_figure_params(self) -> dict[str, Any]:
@@ -139,7 +157,7 @@ def build(config: Mapping[str, Any]) -> Plan:
                + ["results/tables/trained_parameters.csv", "results/tables/training_time.csv"]
                + (["results/tables/transfer_parameters.csv"] if transfer.archs else [])
                + (["results/scorecard.md", "results/scorecard.csv"] if F.PRIVATE in dbs else []))
-    return Plan(
+    plan = Plan(
         config=config, data_root=config["data_root"], imagenet=config["imagenet"], model=model_slice(config),
         input_size=config["model"]["input_size"], num_workers=config["training"]["num_workers"],
         speed={k: config["speed"][k] for k in SPEED_KEYS}, variants=config["variants"],
@@ -153,3 +171,6 @@ def build(config: Mapping[str, Any]) -> Plan:
         scale={"model": config["model"], "imagenet_root": config["imagenet"]["root"], "images": sup["images"],
                "epochs": sup["epochs"], "seeds": sup["seeds"], "backend": config["scoring"]["backend"]},
         scored_models=list(dict.fromkeys(scored)), figure_files=figure_files, targets=targets)
+    run = O.run_intermediates(plan)
+    figure = O.figure_intermediates(plan, run)
+    return replace(plan, intermediates=O.all_intermediates(plan, run, figure), figure_intermediates=figure)

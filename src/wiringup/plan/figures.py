@@ -81,6 +81,7 @@ def check_sources(sources: list[str], databases: Mapping[str, Any]) -> None:
 @dataclass(frozen=True)
 class FigurePlan:
     view_pattern = VIEW_PATTERN           # wildcard constraint of `view` (a source's folder)
+    scorecard_table = database_table(PRIVATE)   # the authors' table the scorecard compares with
 
     formats: list[str]
     sources: list[Source]                 # the configured ones, in config order

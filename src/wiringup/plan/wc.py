@@ -7,7 +7,8 @@ Files::
 
     results/wc/<fit>/distributions.npz      rule fit_wc: WC fitted to one of this run's checkpoints
     results/wc/<fit>/<method>.npz            rule fit_wc_alternatives: the Fig. 7 alternatives of that checkpoint
-    results/wc/authors/distributions.npz     rule import_wc: the authors' published distributions
+    results/wc/<authors>/distributions.npz   rule import_wc: the authors' published distributions (``authors``,
+                                             and each of ``weight_compression.authors.refits``)
     results/models/init/<init>/seed<S>.pt    rule init_model: a model at birth (``kn`` or a configured init)
 
 An *init* (``weight_compression.inits.<name>``) is ``{method, source, model, <sampler switches>}``: ``method``
@@ -15,7 +16,12 @@ An *init* (``weight_compression.inits.<name>``) is ``{method, source, model, <sa
 ``kernel_normal``, ``no_gabor``) sampled from the file of ``source`` (a fit name, or ``authors``);
 ``model`` overrides ``model.width`` / ``model.num_classes`` for this init only (e.g. full width); the switches
 ``copy_bn_stats``, ``zero_noise_1x1``, ``gabor_clip_to_bounds``, ``default_bn`` override
-``weight_compression.sampler``. The built-in ``kn`` is the config's model with the KN init.
+``weight_compression.sampler``; ``bn`` (:data:`BN_TREATMENTS`) is a BatchNorm treatment applied after sampling
+(:mod:`wiringup.wc.bn`). The built-in ``kn`` is the config's model with the KN init.
+
+Experiment (b) (:func:`authors_test`) is a set of *arms*: each a pair (init, control) with one ``bn`` treatment; an
+arm whose treatment is not its inits' own uses derived inits ``<init>_bn_<treatment>`` (:func:`arm_inits`), so
+arm ``none`` keeps the plain inits' models and every treated model is its own file.
 """
 from __future__ import annotations
 
@@ -36,6 +42,11 @@ METHODS = ("kn",) + COMPRESSIONS
 SAMPLER_SWITCHES = ("copy_bn_stats", "zero_noise_1x1", "gabor_clip_to_bounds", "default_bn")
 SAMPLER_DEFAULTS = {"copy_bn_stats": True, "zero_noise_1x1": True, "gabor_clip_to_bounds": False, "default_bn": []}
 AUTHORS = "authors"
+#: BatchNorm treatments applied after sampling or building (config ``bn`` of an init or an arm; :mod:`wiringup.wc.bn`):
+#: ``none`` (as sampled: the authors' files carry no BN, so PyTorch defaults), ``reestimate`` (running statistics
+#: re-estimated from unlabelled images, ``weight_compression.bn_reestimate``), ``batch_stats`` (batch statistics at
+#: eval, PyTorch < 1.6 with track_running_stats=False).
+BN_TREATMENTS = ("none", "reestimate", "batch_stats")
 #: Defaults of the WC fit (:func:`wiringup.wc.fit.fit_wc`): the k range of the elbow rule (inclusive) and the
 #: basin-hopping steps per Gabor fit (:mod:`wiringup.wc.gabor`; the authors ran 15).
 K_RANGE = (2, 15)
@@ -82,8 +93,24 @@ def fits(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def authors(config: Mapping[str, Any]) -> dict[str, Any]:
-    """Params ``authors`` of rule import_wc."""
+    """Params ``authors`` of rule import_wc for ``results/wc/authors/`` (the section's own settings)."""
     return {k: _wc(config)["authors"][k] for k in AUTHORS_KEYS}
+
+
+def authors_sources(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Source name -> params ``authors`` of rule import_wc: ``authors`` and each of ``authors.refits`` (the same
+    files imported with some settings overridden, e.g. ``authors_bic: {gabor_components: null}``)."""
+    base = authors(config)
+    out = {AUTHORS: base}
+    for name, over in (_wc(config)["authors"].get("refits") or {}).items():
+        key = f"weight_compression.authors.refits.{name}"
+        if name == AUTHORS or name in _wc(config)["fits"]:
+            raise WiringupError(f"config key {key}: {name!r} is already a WC source (authors or a fit); rename it")
+        bad = sorted(set(over) - set(AUTHORS_KEYS) - {"path"})
+        if bad:
+            raise WiringupError(f"config key {key}: unknown key(s) {bad}; allowed {list(AUTHORS_KEYS[1:])}")
+        out[name] = {**base, **over}
+    return out
 
 
 def inits(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -104,46 +131,106 @@ def inits(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         s = {"method": method, "source": spec.get("source"), "model": model}
         if method != "kn":
             src = s["source"]
-            if src != AUTHORS and src not in known_fits:
-                raise WiringupError(f"config key {key}.source: {src!r} is neither 'authors' nor a fit of "
-                                    f"weight_compression.fits ({sorted(known_fits)})")
-            if src == AUTHORS and method in ALTERNATIVES:
+            sources = authors_sources(config)
+            if src not in sources and src not in known_fits:
+                raise WiringupError(f"config key {key}.source: {src!r} is neither an import of the authors' files "
+                                    f"({sorted(sources)}) nor a fit of weight_compression.fits ({sorted(known_fits)})")
+            if src in sources and method in ALTERNATIVES:
                 raise WiringupError(f"config key {key}: the {method} compression needs trained weights; the "
                                     "authors ship only WC distributions, so its source must be a fit")
             for switch in SAMPLER_SWITCHES:  # the init's own switch, else weight_compression.sampler's
                 s[switch] = copy.deepcopy(spec[switch] if switch in spec else sampler[switch])
+        s["bn"] = _bn_treatment(spec.get("bn", "none"), f"{key}.bn")
         out[name] = s
+    out["kn"]["bn"] = "none"
     return out
+
+
+def _bn_treatment(value: Any, key: str) -> str:
+    if value not in BN_TREATMENTS:
+        raise WiringupError(f"config key {key}: {value!r} is not one of {list(BN_TREATMENTS)}")
+    return value
+
+
+def arm_init_name(init: str, bn: str) -> str:
+    """The derived init of experiment (b)'s arm that gives ``init`` the BatchNorm treatment ``bn``."""
+    return f"{init}_bn_{bn}"
+
+
+def arm_inits(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The derived inits of the arms of experiment (b): ``<init>_bn_<treatment>`` -> the init's spec with that
+    treatment (``derived_from`` names the init). An arm whose treatment is its inits' own derives nothing."""
+    known = inits(config)
+    out: dict[str, dict[str, Any]] = {}
+    for arm, spec in _wc(config)["authors_test"]["arms"].items():
+        bn = _bn_treatment(spec["bn"], f"weight_compression.authors_test.arms.{arm}.bn")
+        for role in ("init", "control"):
+            base = spec[role]
+            if base not in known:
+                raise WiringupError(f"config key weight_compression.authors_test.arms.{arm}.{role}: {base!r} is not "
+                                    f"an init (known: {sorted(known)})")
+            if known[base]["bn"] == bn:
+                continue
+            name = arm_init_name(base, bn)
+            derived = {**copy.deepcopy(known[base]), "bn": bn, "derived_from": base}
+            if name in known:
+                raise WiringupError(f"config key weight_compression.authors_test.arms.{arm}: its derived init {name!r} "
+                                    "is also a configured init; rename that init")
+            out[name] = derived
+    return out
+
+
+def all_inits(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """:func:`inits` and the arms' derived inits (:func:`arm_inits`): every init rule init_model can make."""
+    return {**inits(config), **arm_inits(config)}
 
 
 def wc_file(config: Mapping[str, Any], init: str) -> str | None:
     """The distributions file an init samples from (None for KN)."""
-    spec = inits(config).get(init)
+    spec = all_inits(config).get(init)
     if spec is None:
-        raise WiringupError(f"unknown init {init!r}; known: {sorted(inits(config))} (config key "
+        raise WiringupError(f"unknown init {init!r}; known: {sorted(all_inits(config))} (config key "
                             "weight_compression.inits)")
     if spec["method"] == "kn":
         return None
-    if spec["source"] == AUTHORS:
-        return "results/wc/authors/distributions.npz"
+    if spec["source"] in authors_sources(config):
+        return f"results/wc/{spec['source']}/distributions.npz"
     stem = "distributions" if spec["method"] == "wc" else spec["method"]
     return f"results/wc/{spec['source']}/{stem}.npz"
 
 
 def init_model_config(config: Mapping[str, Any], init: str) -> dict[str, Any]:
     """The params of rule init_model: the model config of this init (arch, width, num_classes) and, for sampled
-    inits, ``sampling`` (method, file, switches). For ``kn`` exactly the config's model (arch, width,
-    num_classes), so adding inits never reruns existing KN models."""
+    inits, ``sampling`` (method, file, switches); with a BatchNorm treatment other than ``none``, ``bn``
+    (:func:`bn_params`). For ``kn`` exactly the config's model (arch, width, num_classes), so adding inits never
+    reruns existing KN models (nor does treatment ``none`` add a key)."""
     base = model_slice(config)
-    spec = inits(config).get(init)
+    spec = all_inits(config).get(init)
     if spec is None:
         raise WiringupError(f"unknown init {init!r} (results/models/init/{init}/...): define it under "
-                            f"weight_compression.inits (known: {sorted(inits(config))})")
+                            f"weight_compression.inits (known: {sorted(all_inits(config))})")
     base.update({k: v for k, v in spec["model"].items() if k in ("width", "num_classes")})
     if spec["method"] != "kn":
         base["sampling"] = {"method": spec["method"], "source": spec["source"], "file": wc_file(config, init),
                             **{k: spec[k] for k in SAMPLER_SWITCHES}}
+    if spec["bn"] != "none":
+        base["bn"] = bn_params(config, spec)
     return base
+
+
+def bn_params(config: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``bn`` entry of rule init_model's params for an init ``spec`` with a BatchNorm treatment:
+    ``batch_stats``: the mode; ``reestimate``: also the unlabelled images (the first ``images`` of the training
+    manifest ``results/manifests/train_n<images>.tsv``, i.e. of the seeded subset imagenet.subset_seed, labels
+    unused), their folder, the batch size, and the input size they pass at (the init's scoring size)."""
+    if spec["bn"] != "reestimate":
+        return {"mode": spec["bn"]}
+    r = _wc(config)["bn_reestimate"]
+    n = int(r["images"])
+    size = int(spec["model"].get("input_size", config["model"]["input_size"]))
+    return {"mode": "reestimate", "images": n, "batch_size": int(r["batch_size"]), "input_size": size,
+            "manifest": f"results/manifests/train_n{n}.tsv", "data_root": config["data_root"],
+            "imagenet_root": config["imagenet"]["root"]}
 
 
 def score_input_size(config: Mapping[str, Any], model_id: str) -> int:
@@ -153,7 +240,7 @@ def score_input_size(config: Mapping[str, Any], model_id: str) -> int:
     depend on it (:func:`init_model_config`), so changing it rescores without rebuilding."""
     init = birth_init(model_id)
     if init is not None:
-        spec = _wc(config)["inits"].get(init) or {}
+        spec = all_inits(config).get(init) or {}
         size = (spec.get("model") or {}).get("input_size")
         if size is not None:
             return int(size)
@@ -196,23 +283,50 @@ def at_birth_models(config: Mapping[str, Any]) -> list[str]:
 
 
 def authors_test(config: Mapping[str, Any]) -> dict[str, Any]:
-    """Experiment (b): the authors' full-size WC against full-size KN at birth (target wc_authors_test)."""
+    """Experiment (b) (target wc_authors_test): per arm, full-size WC sampled from the authors' files against
+    full-size KN at birth, both with the arm's BatchNorm treatment. ``arms``: name -> {init, control, bn, and the
+    configured ``base_init`` / ``base_control``}, where init/control are the (derived) inits its models are made
+    as; ``regions``: the configured list, or null = scoring.predictivity_regions (those scored are tested)."""
     t = _wc(config)["authors_test"]
-    out = {"init": t["init"], "control": t["control"], "seeds": [int(s) for s in t["seeds"]],
-           "regions": list(t["regions"])}
-    known = inits(config)
-    for key in ("init", "control"):
-        if out[key] not in known:
-            raise WiringupError(f"config key weight_compression.authors_test.{key}: {out[key]!r} is not an init "
-                                f"(known: {sorted(known)})")
-    if len(out["seeds"]) < 2:
+    seeds = [int(s) for s in t["seeds"]]
+    if len(seeds) < 2:
         raise WiringupError("config key weight_compression.authors_test.seeds: at least 2 seeds")
-    return out
+    regions = t["regions"] if t["regions"] is not None else config["scoring"]["predictivity_regions"]
+    if not t["arms"]:
+        raise WiringupError("config key weight_compression.authors_test.arms: at least one arm")
+    derived = arm_inits(config)   # validates the arms' inits and treatments
+    known = inits(config)
+    arms = {}
+    for arm, spec in t["arms"].items():
+        if not arm.replace("_", "").isalnum():
+            raise WiringupError(f"config key weight_compression.authors_test.arms.{arm}: an arm name may hold only "
+                                "letters, digits and _ (it names files)")
+        a = {"bn": spec["bn"], "base_init": spec["init"], "base_control": spec["control"]}
+        for role in ("init", "control"):
+            base = spec[role]
+            a[role] = base if known[base]["bn"] == spec["bn"] else arm_init_name(base, spec["bn"])
+            assert a[role] in known or a[role] in derived
+        arms[arm] = a
+    return {"seeds": seeds, "regions": list(regions), "arms": arms}
 
 
-def authors_test_models(config: Mapping[str, Any]) -> list[str]:
+def authors_test_arm(config: Mapping[str, Any], arm: str) -> dict[str, Any]:
+    """Params ``test`` of experiment (b)'s per-arm rules: {arm, init, control, bn, seeds, regions, ...}."""
     t = authors_test(config)
-    return [birth_id(t["init"], s) for s in t["seeds"]] + [birth_id(t["control"], s) for s in t["seeds"]]
+    if arm not in t["arms"]:
+        raise WiringupError(f"unknown arm {arm!r} of weight_compression.authors_test.arms ({sorted(t['arms'])})")
+    return {"arm": arm, **t["arms"][arm], "seeds": t["seeds"], "regions": t["regions"]}
+
+
+def authors_test_models(config: Mapping[str, Any], arm: str | None = None) -> list[str]:
+    """Model ids of experiment (b): of one arm, or of every arm (each model once)."""
+    t = authors_test(config)
+    arms = [arm] if arm is not None else list(t["arms"])
+    ids = []
+    for name in arms:
+        a = authors_test_arm(config, name)
+        ids += [birth_id(a["init"], s) for s in t["seeds"]] + [birth_id(a["control"], s) for s in t["seeds"]]
+    return list(dict.fromkeys(ids))
 
 
 def method_inits(config: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -241,9 +355,9 @@ CORNET_S_CONVS = ("V1.conv1", "V1.conv2") + tuple(f"{a}.{c}" for a in ("V2", "V4
 AUTHORS_IT_CONV2_FILES = {"plain": "cluster_IT.conv2.pkl", "comp8": "cluster_IT.conv2_comp8.pkl"}
 
 
-def authors_files(config: Mapping[str, Any]) -> list[str]:
-    """The authors' files rule import_wc reads (paths under data_root), so a changed file reruns it."""
-    a = authors(config)
+def authors_files(config: Mapping[str, Any], source: str = AUTHORS) -> list[str]:
+    """The authors' files rule import_wc reads for ``source`` (paths under data_root), so a changed file reruns it."""
+    a = authors_sources(config)[source]
     if a["it_conv2"] not in AUTHORS_IT_CONV2_FILES:
         raise WiringupError(f"config key weight_compression.authors.it_conv2: {a['it_conv2']!r} is not one of "
                             f"{sorted(AUTHORS_IT_CONV2_FILES)}")
@@ -268,18 +382,30 @@ class WcPlan:
     method_inits: dict[str, list[str]]         # compression method -> its inits (Fig. 7)
     figure_fit: str | None                     # the WC file Fig. 2B draws
     models: list[str]                          # model ids scored for the comparisons
-    authors: dict[str, Any]                    # params `authors` of rule import_wc
+    authors: dict[str, Any]                    # params `authors` of rule import_wc (results/wc/authors)
     authors_files: list[str]                   # the files rule import_wc reads
-    authors_test: dict[str, Any]               # experiment (b)
-    authors_test_models: list[str]             # its models at birth
+    authors_sources: dict[str, dict[str, Any]]  # import name (authors, refits) -> params `authors` of import_wc
+    authors_test: dict[str, Any]               # experiment (b): seeds, regions, arms
+    authors_test_models: list[str]             # its models at birth (every arm)
     input_sizes: dict[str, int]                # init name -> the input size its models are scored at, if its own
     input_size: int                            # model.input_size
+    authors_source_files: dict[str, list[str]]  # import name -> the files it reads
+    authors_test_arms: dict[str, dict[str, Any]]  # arm -> params `test` of experiment (b)'s per-arm rules
+    arm_models: dict[str, list[str]]           # arm -> its models at birth
 
     def init_model_params(self, init: str) -> dict[str, Any]:
         if init not in self.init_params:
             raise WiringupError(f"unknown init {init!r} (results/models/init/{init}/...): define it under "
                                 f"weight_compression.inits (known: {sorted(self.init_params)})")
         return self.init_params[init]
+
+    def init_inputs(self, init: str) -> dict[str, str]:
+        """Inputs of rule init_model: the WC file a sampled init reads, the manifest a ``reestimate`` init reads."""
+        out = {"wc": self.init_files[init]} if self.init_files.get(init) else {}
+        bn = (self.init_params.get(init) or {}).get("bn") or {}
+        if bn.get("manifest"):
+            out["manifest"] = bn["manifest"]
+        return out
 
     def fit_checkpoint(self, fit: str) -> str:
         """The checkpoint a fit compresses."""
@@ -293,11 +419,17 @@ class WcPlan:
 def plan(config: Mapping[str, Any]) -> WcPlan:
     """The WC plan of a validated config; bad input stops here, naming the key."""
     known = inits(config)
+    every = all_inits(config)   # with experiment (b)'s derived inits
+    sources = authors_sources(config)
+    test = authors_test(config)
     return WcPlan(
-        fits=fits(config), inits=known, init_params={i: init_model_config(config, i) for i in known},
-        init_files={i: wc_file(config, i) for i in known}, comparisons=comparisons(config),
+        fits=fits(config), inits=known, init_params={i: init_model_config(config, i) for i in every},
+        init_files={i: wc_file(config, i) for i in every}, comparisons=comparisons(config),
         at_birth=at_birth(config), method_inits=method_inits(config), figure_fit=figure_fit(config),
         models=at_birth_models(config), authors=authors(config), authors_files=authors_files(config),
-        authors_test=authors_test(config), authors_test_models=authors_test_models(config),
-        input_sizes={i: int(s["model"]["input_size"]) for i, s in known.items() if "input_size" in s["model"]},
-        input_size=int(config["model"]["input_size"]))
+        authors_sources=sources, authors_test=test, authors_test_models=authors_test_models(config),
+        input_sizes={i: int(s["model"]["input_size"]) for i, s in every.items() if "input_size" in s["model"]},
+        input_size=int(config["model"]["input_size"]),
+        authors_source_files={n: authors_files(config, n) for n in sources},
+        authors_test_arms={a: authors_test_arm(config, a) for a in test["arms"]},
+        arm_models={a: authors_test_models(config, a) for a in test["arms"]})

@@ -1,1 +1,2 @@
-"""Runtime of a Snakemake job: the script glue (pipeline), the memory check, reading the job object."""
+"""Runtime of a Snakemake job: the script glue (pipeline), the memory check (memory), reading the job object (smk),
+what the scripts of two rules share (jobs)."""

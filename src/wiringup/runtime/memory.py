@@ -143,7 +143,7 @@ def estimate_memory(smk: Any, device: str | None = None) -> dict[str, Any] | Non
     except WiringupError:
         return None  # a damaged or foreign checkpoint: main() refuses it with the proper message
     arch = model_config.get("arch")
-    input_size = int(params.get("input_size") or 224)
+    input_size = int(params["input_size"])  # every training and scoring rule passes it (config model.input_size)
     device = device or torch_device()
     gpu = device.startswith("cuda")
     mb = 1e-6
@@ -152,7 +152,7 @@ def estimate_memory(smk: Any, device: str | None = None) -> dict[str, Any] | Non
     on_model = dev if gpu else host  # where weights and activations live
     if isinstance(recipe, dict):
         prof = model_profile(model_config, input_size, trained_layers=recipe.get("trained_layers"))
-        batch = int(recipe.get("batch_size", 256))
+        batch = int(recipe["batch_size"])
         on_model["weights, gradients and optimizer state"] = 4 * (2 * prof["parameters"] + 2 * prof["trainable"]) * mb
         on_model[f"activations of a batch of {batch} at {prof['input_size']} px"] = \
             1.5 * 4 * batch * prof["saved"] * mb
@@ -167,7 +167,7 @@ def estimate_memory(smk: Any, device: str | None = None) -> dict[str, Any] | Non
                 layers.append(layer)
                 stimuli.append((layer, *size))
         prof = model_profile(model_config, input_size, layers)
-        batch = int((params.get("scoring") or {}).get("batch_size", 64))
+        batch = int(params["scoring"]["batch_size"])
         n_max = max((n for _, n, _ in stimuli), default=0)
         on_model["weights"] = 2 * 4 * prof["parameters"] * mb
         on_model[f"activations of a batch of {batch} at {prof['input_size']} px"] = 2 * 4 * batch * prof["peak"] * mb

@@ -7,7 +7,8 @@ Scripts call :func:`run` with their ``snakemake`` object and a function. :func:`
    checkpoint) and stops with a clear message if it exceeds the job's declared ``resources.mem_mb`` (or, on a
    GPU, the device's memory); ``WIRINGUP_MEMORY_CHECK=warn`` only warns, ``=off`` skips the check;
 3. runs ``main(smk)``; a :class:`~wiringup.core.io.WiringupError` is printed (to the log and to the console) as one
-   clear line instead of a traceback;
+   clear line instead of a traceback; the ``<output>.prov.json`` sidecars of the job's outputs are removed when the
+   job starts and when it fails (:func:`remove_sidecars`), so no record outlives its output;
 4. afterwards gives every output that carries no provenance record of its own (checkpoints and score JSONs embed
    one, some scripts write ``<file>.prov.json``) a ``<file>.prov.json`` sidecar: rule, params (the config slice
    the rule passes) and its hash, wildcards, input and output hashes, package versions, git commit and dirty flag,
@@ -45,17 +46,33 @@ def run(smk: Any, main: Callable[[Any], None]) -> None:
     with ctx:
         try:
             started = time.time()
+            remove_sidecars(smk)  # a record never outlives the output it describes
             check_memory(smk, console=console)
             main(smk)
             write_missing_provenance(smk, started)
         except WiringupError as exc:
+            remove_sidecars(smk)  # Snakemake removes the outputs of a failed job
             msg = f"wiringup error in rule {smk.rule}: {exc}"
             print(msg, file=sys.stderr)
             print(msg, file=console)
             sys.exit(1)
         except BaseException:
+            remove_sidecars(smk)
             traceback.print_exc()
             raise
+
+
+def remove_sidecars(smk: Any) -> list[str]:
+    """Remove the ``<output>.prov.json`` sidecars of the job's outputs: at the start of a job (the outputs are about
+    to be replaced) and when it fails (Snakemake removes the outputs of a failed job, and a stale record must not
+    survive them). Returns the sidecars removed."""
+    removed = []
+    for o in smk.output:
+        side = Path(f"{o}.prov.json")
+        if side.is_file():
+            side.unlink()
+            removed.append(str(side))
+    return removed
 
 
 def write_missing_provenance(smk: Any, started: float) -> list[str]:

@@ -7,12 +7,15 @@ and the paper's Brain-Score benchmarks through brainscore-vision (:mod:`wiringup
 """
 from __future__ import annotations
 
+import json
+import os
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
 from wiringup.core.env import resolve_data_path, torch_device
-from wiringup.core.io import WiringupError, write_json
+from wiringup.core.io import WiringupError, config_hash, sha256_file, write_json
 from wiringup.tables.scores import FORMAT, VERSION, model_fields
 
 
@@ -56,14 +59,95 @@ def score_checkpoint_on(model_path: str, jobs: dict[str, dict[str, Any]], output
     ``jobs`` maps a benchmark id to ``{"benchmark": <config entry>, "assembly": path|None, "manifest": path|None}``
     and ``outputs`` maps the same ids to the JSON paths. Each JSON is exactly what :func:`score_checkpoint` writes
     for that benchmark alone (its provenance lists only the inputs of that benchmark).
+
+    A benchmark that fails does not stop the others: every score that succeeds is also kept under
+    ``results/resume/scores/`` (:func:`resume_path`) with a key of everything it depends on (the model's and the
+    benchmark data's sha256, the benchmark's definition, the scoring config, the input size). Snakemake removes
+    every output of a failed job; the rerun restores the kept scores whose key still matches, without scoring
+    again, and computes only the rest. The kept copies are removed once the job has written all its JSONs.
     """
     missing = sorted(set(jobs) - set(outputs))
     if missing:
         raise WiringupError(f"score_checkpoint_on: no output path for benchmark(s) {missing}")
-    return [score_checkpoint(model_path, outputs[b], model_id=model_id, benchmark=j["benchmark"],
-                             data_root=data_root, scoring=scoring, input_size=input_size, threads=threads,
-                             assembly=j.get("assembly"), manifest=j.get("manifest"), imagenet_root=imagenet_root)
-            for b, j in jobs.items()]
+    records: list[dict[str, Any]] = []
+    failures: dict[str, list[str]] = {}  # message -> the benchmarks that failed with it
+    hashes: dict[str, str] = {}
+    for b, j in jobs.items():
+        key = _resume_key(model_path, j, scoring, input_size, model_id, imagenet_root, hashes)
+        kept = _kept_score(outputs[b], key)
+        if kept is not None:
+            write_json(outputs[b], kept)
+            print(f"{b}: restored the score kept by an earlier run of this job ({resume_path(outputs[b])})")
+            records.append(kept)
+            continue
+        try:
+            record = score_checkpoint(model_path, outputs[b], model_id=model_id, benchmark=j["benchmark"],
+                                      data_root=data_root, scoring=scoring, input_size=input_size, threads=threads,
+                                      assembly=j.get("assembly"), manifest=j.get("manifest"),
+                                      imagenet_root=imagenet_root)
+        except Exception as exc:  # noqa: BLE001 - the other benchmarks still run; the job fails at the end
+            if not isinstance(exc, WiringupError):
+                traceback.print_exc()
+            failures.setdefault(str(exc) if isinstance(exc, WiringupError) else f"{type(exc).__name__}: {exc}",
+                                []).append(b)
+            continue
+        write_json(resume_path(outputs[b]), {"key": key, "record": record})
+        records.append(record)
+    if failures:
+        n_failed = sum(len(v) for v in failures.values())
+        note = (f"\nThe {len(records)} other score(s) are kept under results/resume/scores/ and restored, not "
+                "recomputed, when the job reruns." if records else "")
+        raise WiringupError(f"{n_failed} of {len(jobs)} benchmark(s) failed for model {model_id}:\n  "
+                            + "\n  ".join(f"{', '.join(bs)}: {msg}" for msg, bs in failures.items()) + note)
+    for b in jobs:
+        _remove_kept(Path(resume_path(outputs[b])))
+    return records
+
+
+def _remove_kept(path: Path) -> None:
+    """Remove a kept score and the folders it leaves empty (up to ``resume``)."""
+    path.unlink(missing_ok=True)
+    for folder in path.parents:
+        if folder.name in ("resume", ".resume", "") or not folder.is_dir() or any(folder.iterdir()):
+            break
+        folder.rmdir()
+
+
+def resume_path(out_path: str | os.PathLike) -> str:
+    """Where a score JSON is kept between a failed job and its rerun: ``results/scores/...`` ->
+    ``results/resume/scores/...`` (beside the output, under ``.resume/``, for paths outside results/scores)."""
+    out = Path(out_path).as_posix()
+    marker = "results/scores/"
+    if marker in out:
+        head, tail = out.split(marker, 1)
+        return f"{head}results/resume/scores/{tail}"
+    p = Path(out_path)
+    return str(p.parent / ".resume" / p.name)
+
+
+def _resume_key(model_path: str, job: dict[str, Any], scoring: dict[str, Any], input_size: int, model_id: str,
+                imagenet_root: str | None, hashes: dict[str, str]) -> str:
+    """Everything a score depends on, hashed: the files' sha256 (cached in ``hashes``) and the definitions."""
+    files = [p for p in (model_path, job.get("assembly"), job.get("manifest")) if p]
+    for f in files:
+        if f not in hashes:
+            hashes[f] = sha256_file(f) if Path(f).is_file() else "missing"
+    return config_hash({"files": [hashes[f] for f in files], "benchmark": job["benchmark"], "scoring": scoring,
+                        "input_size": input_size, "model_id": model_id, "imagenet_root": imagenet_root})
+
+
+def _kept_score(out_path: str, key: str) -> dict[str, Any] | None:
+    """The score kept for ``out_path`` by an earlier run of the job, if its key matches (else None)."""
+    path = Path(resume_path(out_path))
+    if not path.is_file():
+        return None
+    try:
+        kept = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None  # a damaged copy is never trusted: the score is computed again
+    if not isinstance(kept, dict) or kept.get("key") != key or not isinstance(kept.get("record"), dict):
+        return None
+    return kept["record"]
 
 
 def _score_top1(model, benchmark, data_root, imagenet_root, manifest, scoring, input_size):
@@ -83,19 +167,18 @@ def _score_top1(model, benchmark, data_root, imagenet_root, manifest, scoring, i
 
 def _score_local(model, model_config, benchmark, data_root, scoring, input_size, assembly=None):
     from wiringup.nets.registry import REGION_LAYERS
-    from wiringup.scoring.benchmarks.assembly import load_assembly
-    from wiringup.scoring.benchmarks.registry import load_benchmark
+    from wiringup.scoring.benchmarks.registry import FAMILIES, load_benchmark, load_packaged, loader_arguments
     from wiringup.scoring.neural import score_neural
 
     region = benchmark["region"]
     layer = REGION_LAYERS[model_config["arch"]][region]
     if assembly is not None:
         path = Path(assembly)
-        data = load_assembly(path, region=region)
+        data = load_packaged(path, region=region)
     else:
         path = resolve_data_path(data_root, benchmark["path"], f"scoring.benchmarks.{benchmark['id']}.path")
         data = load_benchmark(benchmark["type"], path, region=region, cv_scheme=benchmark.get("cv_scheme"),
-                              n_folds=benchmark.get("n_folds"))
+                              n_folds=benchmark.get("n_folds"), **loader_arguments(benchmark))
     if data.benchmark_id != benchmark["id"]:
         raise WiringupError(f"benchmark {benchmark['id']!r} in the config loads data identifying itself as "
                             f"{data.benchmark_id!r} from {path}; fix the key or the path")
@@ -105,6 +188,12 @@ def _score_local(model, model_config, benchmark, data_root, scoring, input_size,
               train_size=pls.get("train_size", 0.9), seed=pls.get("seed", 0),
               ceiling_splits=ceiling.get("n_splits", 10), ceiling_seed=ceiling.get("seed", 0),
               ceiling_mode=ceiling.get("mode", "global"))
+    info = {"description": data.description, "citation": data.citation, "data": str(path)}
+    if benchmark["type"] in FAMILIES:  # RSA, behaviour, V1 properties, Cowley sessions: the fixed region layer
+        family_kw = dict(batch_size=kw["batch_size"], device=kw["device"], seed=kw["seed"])
+        if benchmark["type"] == "cowley2023_sessions":  # PLS per session, as the single-session benchmarks
+            family_kw.update(n_components=kw["n_components"], n_splits=kw["n_splits"], train_size=kw["train_size"])
+        return FAMILIES[benchmark["type"]].scorer(model, data, layer, input_size, **family_kw), info
     selection = scoring.get("layer_selection") or {}
     if model_config["arch"] in selection.get("archs", []):
         from wiringup.nets.registry import CANDIDATE_LAYERS
@@ -118,7 +207,7 @@ def _score_local(model, model_config, benchmark, data_root, scoring, input_size,
                                             selection_seed=selection.get("seed", 0), **kw)
     else:
         result = score_neural(model, data, layer, input_size, **kw)
-    return result, {"description": data.description, "citation": data.citation, "data": str(path)}
+    return result, info
 
 
 def _score_brainscore(model, model_id, model_config, benchmark, scoring, input_size):

@@ -18,12 +18,14 @@ The tidy table (``results/tables/scores.csv``) has one row per model × benchmar
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import pandas as pd
 
-from wiringup.core.io import WiringupError, atomic_path, read_json, write_json
+from wiringup.core.io import WiringupError, atomic_path, read_json, rebuild_advice, write_json
+from wiringup.plan.figures import RUN_LABEL
 
 FORMAT = "wiringup-score"
 VERSION = 1
@@ -34,7 +36,8 @@ MODEL_FIELDS = ["arch", "width", "variant", "init", "trained", "optimizer", "lr"
                 "seed", "supervised_updates", "synaptic_updates", "images_seen", "step", "trained_conv_weights"]
 TABLE_COLUMNS = (["source", "model_id", "benchmark_id", "backend", "region", "layer", "score", "raw", "ceiling",
                   "error", "n_stimuli", "n_neuroids"] + MODEL_FIELDS + ["seconds"])
-SOURCE = "this run"
+SOURCE = RUN_LABEL  # the `source` column of this run's rows (wiringup.plan.figures.SOURCES)
+log = logging.getLogger(__name__)
 
 
 def model_fields(meta: dict[str, Any], model_config: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -68,7 +71,7 @@ def model_fields(meta: dict[str, Any], model_config: dict[str, Any] | None = Non
 def read_score(path: str | Path) -> dict[str, Any]:
     rec = read_json(path)
     if not isinstance(rec, dict) or rec.get("format") != FORMAT:
-        raise WiringupError(f"{path}: not a wiringup score file (no '{FORMAT}' format key)")
+        raise WiringupError(f"{path}: not a wiringup score file (no '{FORMAT}' format key); {rebuild_advice(path)}")
     if rec.get("version") != VERSION:
         raise WiringupError(f"{path}: score file version {rec.get('version')} is not supported ({VERSION})")
     return rec
@@ -89,25 +92,55 @@ def write_score_table(paths: list[str], out_path: str) -> pd.DataFrame:
     return table
 
 
+def unceiled_benchmarks(table: pd.DataFrame, regions: Iterable[str] | None = None) -> list[str]:
+    """Benchmarks (of ``regions``, when given) reported raw only: no row has a ceiled ``score`` and some row has a
+    ``raw`` value, e.g. a Cowley session with trial averages only (ceiling scheme ``none``). Sorted ids."""
+    rows = table if regions is None else table[table["region"].isin(list(regions))]
+    if rows.empty or "raw" not in rows.columns:
+        return []
+    by = rows.groupby("benchmark_id")
+    scored, has_raw = by["score"].apply(lambda s: s.notna().any()), by["raw"].apply(lambda s: s.notna().any())
+    return sorted(b for b in scored.index if not scored[b] and has_raw[b])
+
+
+def exclude_unceiled(table: pd.DataFrame, regions: Iterable[str], where: str = "brain predictivity"
+                     ) -> tuple[pd.DataFrame, list[str]]:
+    """``table`` without the rows of :func:`unceiled_benchmarks` of ``regions``, and their ids; a warning in the
+    log names them (``where``: what leaves them out), so that an unceiled benchmark never blanks a region mean."""
+    excluded = unceiled_benchmarks(table, regions)
+    if excluded:
+        log.warning("%s: benchmark(s) %s have no ceiling (reported raw, unceiled) and are left out of the ceiled "
+                    "region means", where, ", ".join(excluded))
+    return table[~table["benchmark_id"].isin(excluded)], excluded
+
+
 def brain_predictivity(table: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
     """Per model: the mean over ``regions`` of each region's mean ceiled score (ImageNet is never a region).
 
-    Only regions that have at least one benchmark in the table count (listed in ``regions_scored``); a model
-    lacking a ceiled score for any benchmark of those regions gets NaN, never a zero (the authors' code counted
-    a missing benchmark as 0; AUTHORS_CODE_FACTS.md §7.1).
+    Only regions that have at least one ceiled benchmark in the table count (listed in ``regions_scored``); a
+    model lacking a ceiled score for any benchmark of those regions gets NaN, never a zero (the authors' code
+    counted a missing benchmark as 0; AUTHORS_CODE_FACTS.md §7.1). Unceiled benchmarks (:func:`exclude_unceiled`:
+    no ceiling anywhere, e.g. trial averages only) never blank a region: they are left out of the means with a
+    warning in the log, named in ``unceiled_excluded`` (comma-separated; empty when none) and reported raw in a
+    column ``raw:<benchmark_id>`` each. With every benchmark ceiled the values are those of the means alone.
     """
-    neural = table[table["region"].isin(regions)]
+    neural_all = table[table["region"].isin(regions)]
+    neural, excluded = exclude_unceiled(neural_all, regions)
     covered = [r for r in regions if r in set(neural["region"])]
     benches = sorted(neural["benchmark_id"].unique())
+    models = pd.Index(sorted(neural_all["model_id"].unique()), name="model_id")
     wide = neural.pivot_table(index="model_id", columns="benchmark_id", values="score", aggfunc="mean",
-                              dropna=False).reindex(columns=benches)
+                              dropna=False).reindex(index=models, columns=benches)
     region_of = neural.drop_duplicates("benchmark_id").set_index("benchmark_id")["region"]
     per_region = pd.DataFrame({r: wide[[b for b in benches if region_of[b] == r]].mean(axis=1, skipna=False)
-                               for r in covered})
+                               for r in covered}, index=models)
     out = per_region.copy()
     out["brain_predictivity"] = per_region.mean(axis=1, skipna=False)
     out["regions_scored"] = ",".join(covered)
     out["n_benchmarks"] = wide.notna().sum(axis=1)
+    out["unceiled_excluded"] = ",".join(excluded)
+    for b in excluded:
+        out[f"raw:{b}"] = neural_all[neural_all["benchmark_id"] == b].groupby("model_id")["raw"].mean()
     facts = table.drop_duplicates("model_id").set_index("model_id")[MODEL_FIELDS]
     return out.join(facts).reset_index().sort_values("model_id").reset_index(drop=True)
 

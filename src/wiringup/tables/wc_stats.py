@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 
 from wiringup.core.io import WiringupError, atomic_path, write_json
+from wiringup.plan.ids import REGIONS
 from wiringup.tables.statistics import N_RESAMPLES, STATS_COLUMNS, compare
 
-REGIONS = ("V1", "V2", "V4", "IT", "behavior")
 #: Columns of the WC statistics tables (``results/tables/wc_stats.csv``, ``wc_authors_test.csv``).
 WC_STATS_COLUMNS = (["comparison", "level"] + STATS_COLUMNS[1:2] + ["benchmarks"] + STATS_COLUMNS[2:]
                     + ["init_a", "init_b", "seeds_a", "seeds_b"])
@@ -52,7 +52,7 @@ def at_birth(table: pd.DataFrame, init: str, seeds: Sequence[int] | None = None,
         if missing:
             raise WiringupError(
                 f"{what or 'score table'}: no scores of init {init!r} at birth for seed(s) {missing}; score "
-                f"results/models/init/{init}/seed<S>.pt (register them in SCORED_MODELS) or change the seeds")
+                f"results/models/init/{init}/seed<S>.pt (weight_compression.at_birth) or change the seeds")
     return rows
 
 

@@ -55,7 +55,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from wiringup.core.io import WiringupError, atomic_path
+from wiringup.core.io import WiringupError, atomic_path, rebuild_advice
 from wiringup.nets.registry import ARCHITECTURES
 from wiringup.plan.wc import COMPRESSIONS
 from wiringup.wc import gabor
@@ -356,8 +356,8 @@ def load_wc(path: str | os.PathLike) -> WCDistributions:
         with np.load(path, allow_pickle=False) as z:
             data = {k: z[k] for k in z.files}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
-        raise WiringupError(f"{path}: not a readable WC file ({type(exc).__name__}: {exc}); delete it and rerun "
-                            "the rule that makes it") from None
+        raise WiringupError(f"{path}: not a readable WC file ({type(exc).__name__}: {exc}); "
+                            f"{rebuild_advice(path)}") from None
     if not isinstance(data, dict) or "header" not in data:
         raise WiringupError(f"{path}: not a wiringup WC file (no header)")
     try:

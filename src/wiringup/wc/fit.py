@@ -51,9 +51,12 @@ from wiringup.wc.distributions import (BatchNormLayer, GaborGMMLayer, KMeansLaye
                                        check_architecture, conv_layers)
 from wiringup.wc.sample import layer_rng
 
-#: The authors' chosen k (`utils/cluster.py` ``n_components``, §3.2) for the 16 clustered layers of CORnet-S.
+#: The authors' k for the 16 clustered layers of CORnet-S: the number of clusters in the files their sampler loads
+#: (``cluster_<layer>.pkl``, §3.2, §4; tests/test_config_parity.py reads them). Their ``n_components`` dict says 9
+#: for IT.conv2, but ``cluster_IT.conv2.pkl`` holds 4 (the 9 are ``cluster_IT.conv2_comp8.pkl``, which no sampler
+#: loads by name); every 1×1 layer has 2. config/paper.yaml sets these as ``k_per_layer``.
 AUTHORS_K: dict[str, int] = {
-    "V1.conv2": 7, "V2.conv2": 5, "V4.conv2": 8, "IT.conv2": 9,
+    "V1.conv2": 7, "V2.conv2": 5, "V4.conv2": 8, "IT.conv2": 4,
     **{f"{area}.{conv}": 2 for area in ("V2", "V4", "IT") for conv in ("conv_input", "skip", "conv1", "conv3")},
 }
 #: k of the authors' (unused by WC) k-means compression of the first layer, ``cluster_V1.conv1.pkl``.

@@ -6,7 +6,8 @@ per-layer samplers (:func:`sample_kmeans_weight`, :func:`sample_gabor_weight`, t
 :func:`sample_kernel_normal_weight` and :func:`sample_weight_gmm_weight`) and the per-layer generator
 :func:`layer_rng` are also used by the transfer sampler (:mod:`wiringup.wc.transfer`) and the fits.
 ``sampled_meta`` / ``restore_sampled_state`` carry a sampled model's facts through a checkpoint. The switches'
-defaults (the authors' behaviour) are :data:`wiringup.plan.wc.SAMPLER_DEFAULTS`.
+defaults (the authors' behaviour) are :data:`wiringup.plan.wc.SAMPLER_DEFAULTS`. A BatchNorm treatment after
+sampling (experiment (b)'s arms: re-estimated running statistics, batch statistics at eval) is :mod:`wiringup.wc.bn`.
 
 Sampling (``sample_model``), per k-means layer and per new output kernel
     1. n_j = |round(N(count_mean_j, count_std_j) · frac)| with frac = new_in / old_in (round half to even);

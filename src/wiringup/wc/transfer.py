@@ -58,19 +58,14 @@ import numpy as np
 import torch
 from torch import nn
 
-# TRANSFER_ARCHS: the architectures this module defines (besides CORnet-S, the source of every WC distribution).
-# INIT_KINDS: at-birth initialisations of a transfer model: ``kn`` (the architecture's default Kaiming-normal init)
-# or ``wc`` (sampled from CORnet-S WC distributions through the mapping). The at-birth model file of arch A and
-# init I is ``results/models/init/<A>_<I>/seed<S>.pt``; its checkpoint says ``arch`` = A, ``meta.init`` = I.
-# Both live in the torch-free planning module, which resolves a variant's architecture from its init's name.
-from wiringup.plan.experiments import TRANSFER_ARCHS
-from wiringup.plan.experiments import TRANSFER_INIT_KINDS as INIT_KINDS
+# The transfer vocabulary lives in the torch-free plan (wiringup.plan.transfer): TRANSFER_ARCHS (the architectures
+# this module maps onto CORnet-S, the source of every WC distribution), INIT_KINDS (``kn``: the architecture's
+# default Kaiming-normal init; ``wc``: sampled from CORnet-S WC distributions through the mapping), VARIANT_KINDS
+# (the transfer variants' trained-layer conditions) and init_name (the at-birth model of arch A and init I is
+# ``results/models/init/<A>_<I>/seed<S>.pt``; its checkpoint says ``arch`` = A, ``meta.init`` = I).
+from wiringup.plan.transfer import INIT_KINDS, TRANSFER_ARCHS, VARIANT_KINDS, init_name  # noqa: F401 - re-exported
 from wiringup.core.io import WiringupError
 from wiringup.nets.resnet50 import RESNET50_BLOCKS
-
-#: Named trained-layer conditions of the transfer variants (variant ``<arch>_<name>`` in the config):
-#: name -> (init kind, trained-set label in the score table vocabulary).
-VARIANT_KINDS = {"standard": ("kn", "all"), "kn_ct": ("kn", "ct"), "wc_ct": ("wc", "ct")}
 
 # ----------------------------------------------------------------------------------------------- layer maps
 #: ResNet-50 stage -> CORnet-S area, and the CORnet timestep of each block's BN (mapping_1).
@@ -287,14 +282,6 @@ def sample_transfer_model(wc: Any, arch: str, seed: int, *, width: float = 1.0, 
                                "batchnorm": "PyTorch defaults (gamma 1, beta 0, live running statistics)",
                                "layers": dict(layers)}
     return model
-
-
-def init_name(arch: str, kind: str) -> str:
-    """The at-birth model name of ``arch`` with init ``kind`` (``results/models/init/<name>/seed<S>.pt``)."""
-    _check_arch(arch)
-    if kind not in INIT_KINDS:
-        raise WiringupError(f"unknown transfer init {kind!r}; known: {list(INIT_KINDS)}")
-    return f"{arch}_{kind}"
 
 
 def main(argv: list[str] | None = None) -> int:

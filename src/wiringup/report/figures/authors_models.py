@@ -2,14 +2,18 @@
 
 Rows with ``backend`` ``authors-<db>`` (from :func:`wiringup.tables.authors.tidy`) use the private (or public)
 Brain-Score benchmark of each region (AUTHORS_CODE_FACTS.md §6); the reference is the authors' own 100 %:
-``CORnet-S_full`` s0 epoch 43 and s42 epoch 29 averaged per region (0.42150, §7.1). Supervised updates use the
-authors' count (1.28 M images per full epoch); trained conv weights per trained-layer set are the authors'
-counts (§2, §3.9, :data:`AUTHORS_TRAINED_CONV_WEIGHTS`). The converged checkpoint of a run is the one the
-authors list in §2 (:data:`AUTHORS_CONVERGED`) where listed, else the run's last scored checkpoint (the
-database has no convergence flag). The pixels baseline is the combination of ``pixels_epoch_00`` and the
-V1/V2 scores stored under ``pixels_epoch_06`` (§0.8), as the row ``pixels_epoch_00+06``
-(:data:`PIXELS_COMBINED_ID`). :func:`wiringup.report.figures.data.model_table` calls this for every source
-of the authors.
+``CORnet-S_full`` s0 epoch 43 and s42 epoch 29 averaged per region (0.42150, §7.1). Supervised updates use the authors'
+count (1.28 M images per full epoch); trained conv weights per trained-layer set are the authors' counts (§2, §3.9,
+:data:`AUTHORS_TRAINED_CONV_WEIGHTS`). The converged checkpoint of a run is the epoch of the authors' convergence
+tables (``global_data.convergence_epoch`` / ``convergence_images``, :mod:`wiringup.tables.authors.convergence`)
+where they list the run, else the run's last scored checkpoint (the database has no convergence flag); a run that
+the authors' inclusion list of its config leaves out (``model_versions``, :func:`wiringup.tables.authors.included`,
+e.g. ``CORnet-S_full`` seed 94) has no converged checkpoint, and its trained checkpoints are not ``canonical``, so
+no figure averages them. The source's caption says which runs are not listed, whose listed epoch is not scored and
+which runs are left out (:func:`convergence_note`).
+The pixels baseline is the combination of ``pixels_epoch_00`` and the V1/V2 scores stored under ``pixels_epoch_06``
+(§0.8), as the row ``pixels_epoch_00+06`` (:data:`PIXELS_COMBINED_ID`).
+:func:`wiringup.report.figures.data.model_table` calls this for every source of the authors.
 """
 from __future__ import annotations
 
@@ -19,25 +23,9 @@ import numpy as np
 import pandas as pd
 
 from wiringup.tables import authors as A
+from wiringup.tables.authors.convergence import SOURCE as CONVERGENCE_SOURCE
+from wiringup.tables.authors.runs import MODEL_VERSIONS_SOURCE
 from wiringup.report.figures.source_info import SourceInfo
-
-# Converged checkpoints the authors average for the §2 table (``benchmark/database.py::model_versions``): config →
-# {seed: epoch}. Listed runs of other seeds (e.g. CORnet-S_full s94) are not "converged" for the figures; a run
-# of a config not listed here converges at its last scored checkpoint (this differs from the listed epoch only
-# for CORnet-S_train_conv3_bi s0, scored up to epoch 37 but converged at 29).
-AUTHORS_CONVERGED: dict[str, dict[int, int]] = {
-    "full": {0: 43, 42: 29},
-    "train_V4": {0: 43, 42: 31},
-    "train_IT_seed_0": {0: 37, 42: 40},
-    "train_random": {0: 28, 42: 22},
-    "train_conv3_V2_bi": {0: 26, 42: 31},
-    "train_conv3_V4_bi": {0: 26, 42: 37},
-    "train_conv3_bi": {0: 29, 42: 31},
-    "train_gmk1_cl2_7_7tr_bi": {0: 33, 42: 28},
-    "cluster2_v2_V4_trconv3_bi": {0: 41, 94: 25},
-    "cluster2_v2_IT_bi": {0: 24, 42: 31},
-    "cluster2_v2_IT_trconv3_bi": {0: 38, 42: 40},
-}
 
 # Trained conv weights of the full-size models, the authors' counting rule (conv weights only; WC models add the
 # norm3 BN weights they train), AUTHORS_CODE_FACTS.md §2 and §3.9. Key: (arch, init family, trained set).
@@ -133,7 +121,12 @@ def authors_models(rows: pd.DataFrame, source: str, missing: str,
     m.loc[m["birth"], "trained_conv_weights"] = 0.0
     m["synaptic_updates"] = m["supervised_updates"] * m["trained_conv_weights"]
     m.loc[m["kind"] == "baseline", ["supervised_updates", "synaptic_updates"]] = 0.0
-    m["converged"] = _authors_converged(m)
+    m["converged"], info_note = _authors_converged(m)
+    # trained checkpoints of runs the authors' inclusion lists leave out (e.g. CORnet-S_full seed 94) are averaged
+    # by no figure: they do not stand for their family
+    left_out = ~m["birth"].astype(bool) & pd.Series([isinstance(r, str) and not A.included(r) for r in m["run_id"]],
+                                                    index=m.index)
+    m.loc[left_out, "canonical"] = False
 
     ref_ids = [i for i in A.NORMALISER_IDS if i in set(m["model_id"])]
     info = SourceInfo(name=source, kind="authors", regions=list(regions), missing=missing,
@@ -151,6 +144,7 @@ def authors_models(rows: pd.DataFrame, source: str, missing: str,
         delta_ids = [i for i in A.DELTA_NORMALISER_IDS if i in set(m["model_id"])] or ref_ids
         info.delta_reference_ids = delta_ids
         info.delta_reference_bp = A.authors_run_average(bpz, delta_ids, regions=regions)["value"]
+    info.converged_note = info_note
     info.count(m)
     return m, info
 
@@ -170,21 +164,47 @@ def _authors_weights(arch: str, init: Any, trained: Any) -> float:
     return np.nan
 
 
-def _authors_converged(m: pd.DataFrame) -> pd.Series:
+def _authors_converged(m: pd.DataFrame) -> tuple[pd.Series, str]:
+    """The converged checkpoint of every trained run (module docstring) and the caption's note on it."""
     out = pd.Series(False, index=m.index)
     trained = m[(m["kind"] == "trained") & m["epoch"].notna()]
+    unlisted, unscored, left_out = [], [], []
+    drawn = m["canonical"].astype(bool) & m["default_recipe"].astype(bool)     # runs the figures draw
     for run_id, g in trained.groupby("run_id"):
-        cfg, arch = g["config"].iloc[0], g["arch"].iloc[0]
-        listed = AUTHORS_CONVERGED.get(cfg) if arch == "cornet_s" and g["full_data"].iloc[0] \
-            and g["default_recipe"].iloc[0] else None
+        shown = bool(drawn[g.index].any())
+        if not A.included(run_id):
+            if shown and g["epoch"].max() > 0:
+                left_out.append(run_id)
+            continue
+        listed = A.listed_epoch(run_id)
         if listed is not None:
-            seed = int(g["seed"].iloc[0])
-            if seed in listed:
-                out[g.index[g["epoch"] == float(listed[seed])]] = True
+            hit = g.index[g["epoch"] == float(listed)]
+            out[hit] = True
+            if not len(hit) and shown:
+                unscored.append(f"{run_id} (epoch {listed})")
             continue
         if g["epoch"].max() > 0:
             out[g["epoch"].idxmax()] = True
-    return out
+            if shown:
+                unlisted.append(run_id)
+    return out, convergence_note(unlisted, unscored, left_out)
+
+
+def convergence_note(unlisted: list[str], unscored: list[str], left_out: list[str]) -> str:
+    """Caption text: how converged checkpoints are chosen, and the runs of the figures where the authors' tables
+    do not decide it."""
+    def names(ids: list[str]) -> str:
+        return ", ".join(sorted(ids))
+
+    text = (f"converged = the epoch of the authors' convergence tables ({CONVERGENCE_SOURCE}) and only the runs "
+            f"of their inclusion lists ({MODEL_VERSIONS_SOURCE})")
+    if unlisted:
+        text += f"; not in the tables, converged = last scored checkpoint: {names(unlisted)}"
+    if unscored:
+        text += f"; listed epoch not scored (no converged point): {names(unscored)}"
+    if left_out:
+        text += f"; left out by the inclusion lists: {names(left_out)}"
+    return text
 
 
 def _pixels_combined(rows: pd.DataFrame) -> pd.DataFrame | None:

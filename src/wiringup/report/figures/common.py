@@ -20,8 +20,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from wiringup.core.io import atomic_path  # noqa: E402
+from wiringup.plan.ids import REGIONS  # noqa: E402
 
-REGION_ORDER = ["V1", "V2", "V4", "IT", "behavior"]
+REGION_ORDER = list(REGIONS)
 REGION_COLORS = {"V1": "#1b9e77", "V2": "#d95f02", "V4": "#7570b3", "IT": "#e7298a", "behavior": "#66a61e",
                  "imagenet": "#444444"}
 # Line style and marker per source: the authors' data solid with circles, this run dashed with squares.
@@ -196,7 +197,7 @@ def heatmap(ax, table: pd.DataFrame, *, source: str, cmap: str = "viridis", vmin
     im = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto", origin="lower")
     im.set_gid(f"heat|{source}")
     ax.set_xticks(range(len(table.columns)))
-    ax.set_xticklabels([f"{e:g}" for e in table.columns], fontsize=7)
+    ax.set_xticklabels(["conv." if e == float("inf") else f"{e:g}" for e in table.columns], fontsize=7)
     ax.set_yticks(range(len(table.index)))
     ax.set_yticklabels([f"{int(i):,}" for i in table.index], fontsize=7)
     ax.set_xlabel("training epochs")

@@ -7,7 +7,8 @@ one row per (source, model) with
 
 * the shared factors: ``arch``, ``init``, ``trained``, ``images``, ``epoch``, ``seed``, ``optimizer``, ``lr``,
   ``weight_decay``, ``schedule``, ``run_id`` (the training run, without its checkpoint epoch), ``converged``
-  (this checkpoint ends its run), ``birth`` (epoch 0), ``default_recipe`` (the source's standard optimiser,
+  (this checkpoint ends its run; the authors' data: the epoch of their convergence tables, for the runs of their
+  inclusion lists), ``birth`` (epoch 0), ``default_recipe`` (the source's standard optimiser,
   learning rate, weight decay and schedule), ``supervised_updates``, ``trained_conv_weights``,
   ``synaptic_updates``;
 * one column per region (the mean of that region's benchmarks), ``imagenet``, ``brain_predictivity`` and
@@ -41,13 +42,14 @@ import pandas as pd
 
 from wiringup.tables import authors as A
 from wiringup.core.io import WiringupError
+from wiringup.plan.figures import RUN_LABEL
+from wiringup.plan.ids import REGIONS
 # AUTHORS_RECIPE and PIXELS_COMBINED_ID are part of this module's interface for the figures
 from wiringup.report.figures.authors_models import (AUTHORS_RECIPE, PIXELS_COMBINED_ID,  # noqa: F401
                                                     authors_models)
 from wiringup.report.figures.source_info import SourceInfo
 
-REGIONS = ("V1", "V2", "V4", "IT", "behavior")
-RUN_SOURCE = "this run"
+RUN_SOURCE = RUN_LABEL
 
 FACTOR_COLUMNS = ["source", "model_id", "kind", "arch", "variant", "config", "canonical", "init", "trained", "images",
                   "full_data", "epoch", "seed", "optimizer", "lr", "weight_decay", "schedule", "default_recipe",
@@ -134,7 +136,10 @@ def model_table(table: pd.DataFrame, *, missing: str = "nan", regions: Iterable[
 
 def _run_models(rows: pd.DataFrame, source: str, missing: str, regions: list[str], recipe: dict[str, Any],
                 standard_variant: str | None):
-    neural = rows[rows["region"].isin(regions)]
+    from wiringup.tables.scores import exclude_unceiled
+
+    kept, unceiled = exclude_unceiled(rows, regions, where=f"figures, source {source!r}")  # never blank a region
+    neural = kept[kept["region"].isin(regions)]
     covered = [r for r in regions if r in set(neural["region"])]
     per_region = (neural.groupby(["model_id", "region"])["score"]
                   .agg(lambda s: s.mean() if s.notna().all() else np.nan).unstack("region"))
@@ -195,7 +200,8 @@ def _run_models(rows: pd.DataFrame, source: str, missing: str, regions: list[str
                       .drop_duplicates().sort_values("benchmark_id").itertuples(index=False))
     local = (rows["backend"] == "local").any()
     info = SourceInfo(name=source, kind="run", regions=covered, missing=missing,
-                      suite=(suite or "none") + ("; local benchmarks are not Brain-Score's" if local else ""))
+                      suite=(suite or "none") + ("; local benchmarks are not Brain-Score's" if local else ""),
+                      unceiled_excluded=unceiled)
     std = standard_family(m, source=source, standard_variant=standard_variant)
     std = std[~std["birth"] & std["converged"] & std["full_data"] & std["brain_predictivity"].notna()]
     if not std.empty:

@@ -5,7 +5,8 @@ weights, log axis) for standard training (KN init, all layers) and WC+CT (WC ini
 every image count and epoch; the models at birth (0 updates) as horizontal lines; reference models (other
 architectures trained as usual, e.g. MobileNet, ResNet-50) and the baselines (pixels, HMAX).
 B: per (images, epochs) cell, WC+CT minus standard training in percentage points of the fully trained model
-(the authors' Fig. 4B divides by the s0 epoch-43 model alone, 0.42493, and uses seed 0 on their grid).
+(the authors' Fig. 4B divides by the s0 epoch-43 model alone, 0.42493, and uses seed 0 on their grid: six image
+counts and all images × epochs 0, 1, 3, 6, 10, 20 and each run's converged checkpoint).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from wiringup.report.figures import data as D
+from wiringup.tables import authors as A
 from wiringup.report.figures.common import FAMILY_COLORS, FigureResult, finish, heatmap, hline, legend, note_no_data, series
 from wiringup.report.figures.panels import (_baseline_lines, aggregate, fam_selector, family_grid, prepare, reference_star,
                      source_title)
@@ -73,8 +75,9 @@ def synaptic_panel(ax, mt: D.ModelTable, families, *, notes: list[str], standard
 def delta_grid(mt: D.ModelTable, source: str, standard_variant: str | None = None) -> pd.DataFrame:
     """WC+CT − standard brain predictivity per (images, epochs) cell, in percentage points of the source's
     difference normaliser."""
-    wc = family_grid(mt, source, fam_selector("wc", "ct"), "brain_predictivity")
-    std = family_grid(mt, source, fam_selector("kn", "all", standard_variant), "brain_predictivity")
+    epochs = A.FIG4B_EPOCHS if mt.sources[source].kind == "authors" else None
+    wc = family_grid(mt, source, fam_selector("wc", "ct"), "brain_predictivity", epochs=epochs)
+    std = family_grid(mt, source, fam_selector("kn", "all", standard_variant), "brain_predictivity", epochs=epochs)
     if wc.empty or std.empty:
         return pd.DataFrame()
     idx = [i for i in std.index if i in wc.index]
@@ -107,6 +110,9 @@ def plot_fig4(table: pd.DataFrame | D.ModelTable, outputs: list[str], *, style: 
         data[f"B|{source}"] = d
     norms = "; ".join(f"{s}: B normalised by {mt.sources[s].delta_reference_bp:.4f} "
                       f"({', '.join(mt.sources[s].delta_reference_ids)})" for s in sources)
+    grid = (f"seed 0, images {', '.join(f'{n:,}' for n in A.FIG4B_IMAGES)} and all, epochs "
+            f"{', '.join(map(str, A.FIG4B_EPOCHS))} and 'conv.' (each run's epoch in the authors' convergence tables)")
     text = finish(fig, outputs, title="Fig. 4  Few supervised synaptic updates with WC + CT", captions=mt.captions(),
-                  style=style, extra="B: " + norms + ". Authors' grid: seed 0, their Fig. 4B image counts and epochs.")
+                  style=style, extra=f"B: {norms}. Authors' grid (analysis/paper_plots.py::plot_figure_4 → "
+                  f"analysis/time_analysis.py::delta_heatmap): {grid}.")
     return FigureResult(fig, data, notes, text)

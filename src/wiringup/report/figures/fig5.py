@@ -19,9 +19,10 @@ Rows are picked from a :class:`~.data.ModelTable`, so any tidy score table works
   :data:`AUTHORS_RUNS`), each at its latest checkpoint with every region scored (``resnet_v3`` WC+CT: epoch 22;
   its epoch 28 has one benchmark); the MobileNet standard is the pretrained TF-slim model. KN and WC at birth are
   the ``epoch_00`` checkpoints of those runs where scored (ResNet-50 only; their MobileNet runs have none). CORnet-S: the converged
-  canonical configs, KN = ``train_random`` and WC = ``cluster2_v2_IT_bi`` (decoder trained: the paper's "KN"/"WC"
-  bars), KN+CT = ``train_conv3_bi``, WC+CT = ``cluster2_v2_IT_trconv3_bi``, averaged over the converged seeds
-  (the paper drew one seed each).
+  runs the authors' ``analysis/paper_plots.py::plot_figure_5`` names (:data:`wiringup.tables.authors.FIG5B_MODELS`)
+  at their converged epochs: KN = ``train_random`` (decoder trained: the paper's "KN" bar) and KN+CT =
+  ``train_conv3_bi``, each the mean of seeds 0 and 42 (their ``model_versions``); WC = ``cluster2_v2_IT_bi_seed42``
+  and WC+CT = ``cluster2_v2_IT_trconv3_bi_seed42``, seed 42 only (seed 0's runs are left out, as in the paper).
 
 A condition without rows is listed in the panel ("missing: …") and in the figure's notes, never drawn as zero.
 """
@@ -35,6 +36,7 @@ import pandas as pd
 from matplotlib.ticker import NullFormatter
 
 from wiringup.report.figures import data as D
+from wiringup.tables import authors as A
 from wiringup.report.figures.common import REGION_COLORS, FigureResult, finish, legend, note_no_data, series
 from wiringup.report.figures.panels import prepare
 
@@ -51,8 +53,6 @@ AUTHORS_RUNS = {
     ("mobilenet_v1", "standard"): "mobilenet_v1_1.0_224",
     ("mobilenet_v1", "WC+CT"): "mobilenet_v6_CORnet-S_cluster2_v2_IT_trconv3_bi",
 }
-#: CORnet-S (init, trained set) per condition in the authors' data (their Fig. 5B ids, converged).
-AUTHORS_CORNET = {"KN": ("kn", "decoder"), "WC": ("wc", "decoder"), "KN+CT": ("kn", "ct"), "WC+CT": ("wc", "ct")}
 AUTHORS_BIRTH = {"standard": "KN", "WC+CT": "WC"}
 _KIND_CONDITION = {"standard": "standard", "kn_ct": "KN+CT", "wc_ct": "WC+CT"}
 VALUES = list(D.REGIONS) + ["imagenet", "brain_predictivity"]
@@ -107,9 +107,8 @@ def select_conditions(mt: D.ModelTable, source: str, variant_kinds: Mapping[str,
             # at birth: epoch 0 of the same runs (ResNet-50: KN from the standard run, WC from the WC+CT run)
             parts.append(runs[runs["birth"].astype(bool)].assign(condition=AUTHORS_BIRTH[cond]))
         cor = m[(m["arch"] == "cornet_s")]
-        for cond, (init, trained) in AUTHORS_CORNET.items():
-            fam = D.family(cor, init, trained, source=source, include_birth=False)
-            parts.append(fam[fam["converged"].astype(bool) & fam["full_data"].astype(bool)].assign(condition=cond))
+        for cond, name in A.FIG5B_MODELS.items():   # the runs plot_figure_5 names, at their converged epochs
+            parts.append(cor[cor["model_id"].isin(A.converged_ids(name))].assign(condition=cond))
         std = D.standard_family(cor, source=source)
         parts.append(std[~std["birth"] & std["converged"].astype(bool) & std["full_data"].astype(bool)]
                      .assign(condition="standard"))

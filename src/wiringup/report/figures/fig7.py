@@ -11,8 +11,10 @@ dots) of each method without training and after CT, with KN at birth as a dashed
   trains them; a missing bar is named in the panel and the caption.
 * The authors (as drawn in their ``analysis/paper_plots.py``, §7.3): "without training" = the decoder-only
   configs (``cluster2_v2_IT_bi``, ``brain_wmc15_IT_bi``, ``brain3_knall_IT_bi``, ``brain2_knall_IT_bi_v2``),
-  "after CT" = the CT configs, both at epoch 6. With every BatchNorm's statistics frozen, training only the
-  decoder leaves the five brain scores at their at-birth values.
+  "after CT" = the CT configs, both at epoch 6, each the runs ``supp_5`` names: the seeds of their
+  ``model_versions`` list where the config has one (WC: seeds 42 and 0; WC+CT: seeds 0 and 42, seed 94 left out),
+  else seed 0 (:data:`wiringup.tables.authors.FIG7_MODELS`). With every BatchNorm's statistics frozen, training
+  only the decoder leaves the five brain scores at their at-birth values.
 """
 from __future__ import annotations
 
@@ -29,11 +31,6 @@ from wiringup.report.figures.common import FigureResult, finish, note_no_data, s
 METHODS = [("wc", "WC"), ("mixture_gaussian", "Mixture Gaussian"), ("kernel_normal", "Kernel normal"),
            ("no_gabor", "No Gabor prior")]
 BIRTH_COLOR, CT_COLOR = "#9e9e9e", "#1d4ed8"
-AUTHORS_FIG7 = {"wc": ("cluster2_v2_IT_bi", "cluster2_v2_IT_trconv3_bi"),
-                "mixture_gaussian": ("brain_wmc15_IT_bi", "brain_t7_t12_wmc15_IT_bi"),
-                "kernel_normal": ("brain3_knall_IT_bi", "brain3_t7_t12_knall_IT_bi"),
-                "no_gabor": ("brain2_knall_IT_bi_v2", "brain2_t7_t12_knall_IT_bi_v2")}
-AUTHORS_FIG7_EPOCH = 6.0
 
 
 def method_rows(mt: D.ModelTable, source: str, method: str, *, method_inits: Mapping[str, Sequence[str]],
@@ -41,12 +38,10 @@ def method_rows(mt: D.ModelTable, source: str, method: str, *, method_inits: Map
                 ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """(rows without training, rows after CT, a description of the CT point) of one method in one source."""
     m = mt.models[(mt.models["source"] == source) & (mt.models["arch"] == "cornet_s")]
-    if mt.sources[source].kind == "authors":
-        cfg_birth, cfg_ct = AUTHORS_FIG7[method]
-        at = (np.isclose(m["epoch"].astype(float), AUTHORS_FIG7_EPOCH) & m["full_data"].astype(bool)
-              & m["default_recipe"].astype(bool))
-        return (m[(m["config"] == cfg_birth) & at].drop_duplicates("seed"),
-                m[(m["config"] == cfg_ct) & at].drop_duplicates("seed"), f"epoch {AUTHORS_FIG7_EPOCH:g}, all images")
+    if mt.sources[source].kind == "authors":   # the runs supp_5 names (model_versions where listed), at epoch 6
+        name_birth, name_ct = A.FIG7_MODELS[method]
+        return (m[m["model_id"].isin(A.epoch_ids(name_birth, A.FIG7_EPOCH))],
+                m[m["model_id"].isin(A.epoch_ids(name_ct, A.FIG7_EPOCH))], f"epoch {A.FIG7_EPOCH:g}, all images")
     names = list(method_inits.get(method, [method]))
     init = birth_init or (names[0] if names else method)
     birth = m[m["birth"].astype(bool) & (m["init"] == init)]

@@ -4,7 +4,9 @@ A: relative brain predictivity against supervised synaptic updates for standard 
 layers), critical training alone (KN + CT) and WC + CT, over every image count and epoch; at-birth models
 (0 updates) as horizontal lines.
 B: brain predictivity (% of the fully trained model) of WC + CT per (labelled images, epochs) cell.
-C: the same for standard training. Heatmaps are drawn per source (the authors': seed 0 on their Fig. 4B grid).
+C: the same for standard training. Heatmaps are drawn per source (the authors': seed 0 on the grid of their
+``analysis/paper_plots.py::supp_4`` → ``analysis/time_analysis.py::image_epoch_heatmap``: six image counts and all
+images × epochs 0, 1, 2, 3, 5, 6, 10, 20 and each run's converged checkpoint, "conv.").
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ epochs and over images, images × epochs heatmaps. Each draws every source of a 
 and notes in the panel a source that has nothing to draw."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,6 +15,7 @@ from wiringup.report.figures.common import (REGION_COLORS, REGION_ORDER, hline, 
                      short_source)
 
 FamilySelector = Callable[[pd.DataFrame, str], pd.DataFrame]
+CONVERGED_COLUMN = float("inf")     # the grid column of converged checkpoints (heatmaps label it "conv.")
 
 
 def prepare(table: pd.DataFrame | D.ModelTable, *, missing: str = "nan", run_recipe: dict[str, Any] | None = None,
@@ -174,14 +175,21 @@ def source_title(mt: D.ModelTable, source: str, text: str) -> str:
     return text if len(mt.sources) == 1 else f"{text} — {short_source(source)}"
 
 
-def family_grid(mt: D.ModelTable, source: str, selector: FamilySelector, value: str = "rel_bp") -> pd.DataFrame:
-    """Images × epochs grid of a family's seed-averaged ``value``; the authors' grid is their Fig. 4B grid
-    (seed 0), this run's every image count and checkpoint."""
+def family_grid(mt: D.ModelTable, source: str, selector: FamilySelector, value: str = "rel_bp", *,
+                epochs: Iterable[float] | None = None) -> pd.DataFrame:
+    """Images × epochs grid of a family's seed-averaged ``value``: this run's every image count and checkpoint;
+    the authors' their heatmap grid (seed 0): their image counts and the full-data row × ``epochs`` (default
+    Fig. 8's, :data:`wiringup.tables.authors.FIG8_EPOCHS`) and a last column :data:`CONVERGED_COLUMN` (``inf``,
+    drawn "conv."): each run's converged checkpoint (the authors' convergence tables)."""
     fam = D.with_birth_per_images(selector(mt.models, source))
     if mt.sources[source].kind == "authors":
         import wiringup.tables.authors as A
 
         fam = fam[fam["seed"] == 0]
         images = [float(i) for i in A.FIG4B_IMAGES] + [float(A.FULL_IMAGENET)]
-        return D.grid(fam, value, images=images, epochs=[float(e) for e in A.FIG4B_EPOCHS])
+        g = D.grid(fam, value, images=images, epochs=[float(e) for e in (A.FIG8_EPOCHS if epochs is None else epochs)])
+        conv = fam[fam["converged"].astype(bool) & ~fam["birth"].astype(bool)].dropna(subset=[value])
+        if len(g) and len(conv):
+            g[CONVERGED_COLUMN] = conv.groupby("images")[value].mean().reindex(g.index)
+        return g
     return D.grid(fam, value)

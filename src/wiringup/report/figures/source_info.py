@@ -23,6 +23,8 @@ class SourceInfo:
     delta_reference_ids: list[str] = field(default_factory=list)
     delta_reference_bp: float = float("nan")
     missing: str = "nan"
+    converged_note: str = ""                   # how the converged checkpoints were chosen (the authors' tables)
+    unceiled_excluded: list[str] = field(default_factory=list)  # benchmarks without a ceiling: out of the means
     n_models: int = 0
     n_without_bp: int = 0                      # models lacking a benchmark of a scored region
 
@@ -37,7 +39,10 @@ class SourceInfo:
         policy = ("a missing benchmark counts as 0 (authors' rule)" if self.missing == "zero" else
                   f"{self.n_without_bp} of {self.n_models} models lack a benchmark and have no brain predictivity")
         return (f"{self.name} — benchmarks: {self.suite}; brain predictivity = mean over "
-                f"{', '.join(self.regions)}; {self.normaliser}; {policy}")
+                f"{', '.join(self.regions)}; {self.normaliser}; {policy}"
+                + (f"; {self.converged_note}" if self.converged_note else "")
+                + (f"; excluded (unceiled, reported raw): {', '.join(self.unceiled_excluded)}"
+                   if self.unceiled_excluded else ""))
 
     def count(self, models: pd.DataFrame) -> None:
         """Record how many models the source has and how many of them lack a brain predictivity."""

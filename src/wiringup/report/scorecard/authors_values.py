@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from wiringup.core.io import WiringupError
+from wiringup.plan.ids import REGIONS
 from wiringup.report.figures import data as D
-from wiringup.report.scorecard.context import (BIRTH_KN, BIRTH_WC, CT_IDS, FULL_SYNAPTIC, KN_DECODER_IDS,
-                                               WC_DECODER_IDS, Context, ids_text)
+from wiringup.report.scorecard.context import BIRTH_KN, BIRTH_WC, FIG5B_IDS, FULL_SYNAPTIC, Context, ids_text
 from wiringup.tables import authors as A
 
 
@@ -77,20 +77,21 @@ class RegionsMin:
 
 @dataclass(frozen=True)
 class RegionsAtEpoch:
-    """The smallest relative score over ``regions`` of standard training (s0, all images) after ``epoch``
-    epochs; ``also`` (epoch, region): a second point for the detail."""
+    """The smallest relative score over ``regions`` of standard training on all images after ``epoch`` epochs:
+    the authors' Fig. 1B average of the ``CORnet-S_full`` runs (model_versions: s0, s42) scored at that epoch;
+    ``also`` (epoch, region): a second point for the detail."""
 
     epoch: float
     regions: list[str]
     also: tuple[float, str] | None = None
 
     def __call__(self, ctx: Context):
-        std = D.standard_family(ctx.am)
-        row = std[(std["model_id"] == f"CORnet-S_full_epoch_{int(self.epoch):02d}")]
-        vals = {r: float(row[f"rel_{r}"].iloc[0]) for r in self.regions}
-        detail = f"CORnet-S_full_epoch_{int(self.epoch):02d}: " + ", ".join(f"{r} {v:.1f}" for r, v in vals.items())
+        ids = A.epoch_ids("CORnet-S_full", self.epoch)
+        res = ctx.a_runs(ids)
+        vals = {r: res[f"rel_{r}"] for r in self.regions}
+        detail = f"{', '.join(ids)} ({res['n']} scored): " + ", ".join(f"{r} {v:.1f}" for r, v in vals.items())
         if self.also:
-            other = ctx.a(f"CORnet-S_full_epoch_{int(self.also[0]):02d}", "rel_" + self.also[1])
+            other = ctx.a_runs(A.epoch_ids("CORnet-S_full", self.also[0]))["rel_" + self.also[1]]
             detail += f"; at epoch {self.also[0]:g}: {self.also[1]} {other:.1f}"
         return min(vals.values()), detail
 
@@ -150,8 +151,8 @@ class Fig7PairDifference:
     ct: tuple[str, str]
 
     def __call__(self, ctx: Context):
-        d = [abs(ctx.a(f"CORnet-S_{a}_epoch_06", "rel_bp") - ctx.a(f"CORnet-S_{b}_epoch_06", "rel_bp"))
-             for a, b in (self.untrained, self.ct)]
+        d = [abs(fig7_value(ctx, f"CORnet-S_{a}") - fig7_value(ctx, f"CORnet-S_{b}")) for a, b in (self.untrained,
+                                                                                                  self.ct)]
         return float(np.mean(d)), f"untrained {d[0]:.2f} pp, with CT {d[1]:.2f} pp (epoch 6)"
 
 
@@ -230,7 +231,7 @@ def birth_test(ctx: Context):
 
 def wc_regions(ctx: Context):
     """WC at birth per region (V4 the value, every region in the detail)."""
-    vals = {r: ctx.a_mean(BIRTH_WC, f"rel_{r}") for r in ("V1", "V2", "V4", "IT", "behavior")}
+    vals = {r: ctx.a_mean(BIRTH_WC, f"rel_{r}") for r in REGIONS}
     return vals["V4"], "10 WC at-birth models: " + ", ".join(f"{r} {v:.1f}" for r, v in vals.items()) + \
         " (paper: V4 75, IT 39, behaviour 6; V1, V2 'no loss')"
 
@@ -242,8 +243,9 @@ def ct_weight_fraction(ctx: Context):
 
 
 def conv1_bn(ctx: Context):
-    """(conv1 − CT, BatchNorm − CT) in pp, converged s0 models."""
-    ct = ctx.a("CORnet-S_train_conv3_bi_epoch_29", "rel_bp")
+    """(conv1 − CT, BatchNorm − CT) in pp, converged s0 models (conv1 and BatchNorm runs are not in the authors'
+    convergence tables: their last checkpoint, epoch 30)."""
+    ct = ctx.a(A.converged_id("CORnet-S_train_conv3_bi"), "rel_bp")
     c1 = ctx.a("CORnet-S_train_conv1_bi_epoch_30", "rel_bp")
     bn = ctx.a("CORnet-S_train_batchnorm_epoch_30", "rel_bp")
     return (c1 - ct, bn - ct), f"CT {ct:.1f}, conv1 {c1:.1f}, BatchNorm {bn:.1f} % (s0, converged)"
@@ -257,11 +259,13 @@ def wc_ct_half_percent(ctx: Context):
 
 
 def fig4b_max(ctx: Context):
-    """The largest cell of Fig. 4B (WC+CT minus standard training, pp)."""
+    """The largest cell of Fig. 4B (WC+CT minus standard training, pp) on the authors' grid."""
     f = ctx.headline["fig4b_max_gain"]
     cell = f["paper_cell"]
-    return f["value"], (f"largest cell {int(f['images']):,} images × {f['epoch']:g} epochs; the paper's cell "
-                        f"1,000 × 1: {cell['gain_pp']:.2f} pp; normaliser {f['normaliser']:.5f}")
+    when = f"{f['epoch']:g} epochs" if isinstance(f["epoch"], float) else "convergence"
+    return f["value"], (f"largest of the {f['n_cells']} cells of the authors' grid (epochs "
+                        f"{', '.join(map(str, f['grid']['epochs']))}): {int(f['images']):,} images × {when}; the "
+                        f"paper's cell 1,000 × 1: {cell['gain_pp']:.2f} pp; normaliser {f['normaliser']:.5f}")
 
 
 def fig4b_all_data(ctx: Context):
@@ -271,11 +275,12 @@ def fig4b_all_data(ctx: Context):
 
 
 def fig5b(ctx: Context):
-    """The regions where WC (over KN, decoder only) and CT (over KN) gain most; the value is the verdict text."""
-    regions = ["V1", "V2", "V4", "IT", "behavior"]
-    kn = {r: ctx.a_mean(KN_DECODER_IDS, r) for r in regions}
-    wc = {r: ctx.a_mean(WC_DECODER_IDS, r) for r in regions}
-    ct = {r: ctx.a_mean(CT_IDS, r) for r in regions}
+    """The regions where WC (over KN, decoder only) and CT (over KN) gain most, on the runs of the authors' Fig. 5B
+    (KN, KN+CT: s0 and s42; WC: s42); the value is the verdict text."""
+    regions = list(REGIONS)
+    kn = {r: ctx.a_mean(FIG5B_IDS["KN"], r) for r in regions}
+    wc = {r: ctx.a_mean(FIG5B_IDS["WC"], r) for r in regions}
+    ct = {r: ctx.a_mean(FIG5B_IDS["KN+CT"], r) for r in regions}
     wc_gain = {r: wc[r] - kn[r] for r in regions}
     ct_gain = {r: ct[r] - kn[r] for r in regions}
     top_wc = sorted(regions, key=lambda r: -wc_gain[r])[:2]
@@ -286,10 +291,15 @@ def fig5b(ctx: Context):
                      + "; KN+CT − KN: " + ", ".join(f"{r} {v:+.3f}" for r, v in ct_gain.items()))
 
 
+def fig7_value(ctx: Context, name: str, col: str = "rel_bp") -> float:
+    """Fig. 7 (``supp_5``): the authors' average of the runs of ``name`` at epoch 6 (model_versions where
+    listed)."""
+    return ctx.a_runs(A.epoch_ids(name, A.FIG7_EPOCH))[col]
+
+
 def fig7_drop(ctx: Context):
     """Kernel normal minus No Gabor prior at epoch 6, untrained (the value) and after CT (pp)."""
-    u = ctx.a("CORnet-S_brain3_knall_IT_bi_epoch_06", "rel_bp") - \
-        ctx.a("CORnet-S_brain2_knall_IT_bi_v2_epoch_06", "rel_bp")
-    c = ctx.a("CORnet-S_brain3_t7_t12_knall_IT_bi_epoch_06", "rel_bp") - \
-        ctx.a("CORnet-S_brain2_t7_t12_knall_IT_bi_v2_epoch_06", "rel_bp")
+    (kn_u, kn_c), (ng_u, ng_c) = A.FIG7_MODELS["kernel_normal"], A.FIG7_MODELS["no_gabor"]
+    u = fig7_value(ctx, kn_u) - fig7_value(ctx, ng_u)
+    c = fig7_value(ctx, kn_c) - fig7_value(ctx, ng_c)
     return float(u), f"untrained {u:.1f} pp, after CT {c:.1f} pp (paper: 13 and 9)"

@@ -48,7 +48,8 @@ def describe_scale(scale: dict[str, Any]) -> str:
 def evaluate(c: Claim, ctx: Context) -> dict[str, Any]:
     """One row of the scorecard: the claim's value from the authors' data and from this run, each with its
     verdict. A value that cannot be computed (a model id missing from the table, ...) gets "not computable" /
-    "not run at this scale" and the reason."""
+    "not run at this scale" and the reason. The note ends with the authors' runs the claim averages and the scored
+    runs their inclusion lists leave out (``Claim.runs``)."""
     try:
         av, adetail = c.authors(ctx)
     except (WiringupError, KeyError, IndexError) as exc:
@@ -68,12 +69,15 @@ def evaluate(c: Claim, ctx: Context) -> dict[str, Any]:
         else:
             rverdict = (c.run_check(rv) if c.run_check else "–") + " (indicative: local benchmarks)"
             rdetail = f"{rdetail}; suite: {ctx.suite()}"
+    note = c.note
+    if c.runs:
+        note = (note + " " if note else "") + "Runs — " + "; ".join(ctx.inclusion_note(r) for r in c.runs) + "."
     return {"id": c.id, "where": c.where, "claim": c.claim, "paper": c.paper,
             "paper_value": c.paper_value, "unit": c.unit, "authors": format_value(av), "authors_detail": adetail,
             "tolerance": c.tolerance + (f"; {'this run: ±%g pp, indicative only' % RUN_TOLERANCE_PP}"
                                         if c.run_check and c.run_tolerance else ""),
             "verdict_authors": verdict, "this_run": format_value(rv), "this_run_detail": rdetail,
-            "verdict_run": rverdict, "note": c.note}
+            "verdict_run": rverdict, "note": note}
 
 
 def build_scorecard(authors_private: pd.DataFrame, run_table: pd.DataFrame | None = None, *,

@@ -21,10 +21,11 @@ def model_ids(config: str, seeds=(0,), epoch: str = "00", images: int | None = N
 
 BIRTH_KN = model_ids("full", A.AT_BIRTH_SEEDS)
 BIRTH_WC = model_ids("cluster2_v2_IT_trconv3_bi", A.AT_BIRTH_SEEDS)
-CT_IDS = ["CORnet-S_train_conv3_bi_epoch_29", "CORnet-S_train_conv3_bi_seed42_epoch_31"]
-DT_IT_IDS = ["CORnet-S_train_IT_seed_0_epoch_37", "CORnet-S_train_IT_seed_0_seed42_epoch_40"]
-WC_DECODER_IDS = ["CORnet-S_cluster2_v2_IT_bi_epoch_24", "CORnet-S_cluster2_v2_IT_bi_seed42_epoch_31"]
-KN_DECODER_IDS = ["CORnet-S_train_random_epoch_28", "CORnet-S_train_random_seed42_epoch_22"]
+# converged checkpoints of the runs the authors average (model_versions × convergence tables)
+CT_IDS = A.converged_ids("CORnet-S_train_conv3_bi")                 # s0 epoch 29, s42 epoch 31
+DT_IT_IDS = A.converged_ids("CORnet-S_train_IT_seed_0")             # s0 epoch 37, s42 epoch 40
+WC_DECODER_IDS = A.converged_ids("CORnet-S_cluster2_v2_IT_bi")      # s42 epoch 31, s0 epoch 24
+FIG5B_IDS = {cond: A.converged_ids(name) for cond, name in A.FIG5B_MODELS.items()}   # WC, WC+CT: seed 42 only
 FULL_SYNAPTIC = A.AUTHORS_FULL_IMAGES * A.FULL_EPOCHS * A.CONV_WEIGHTS_FULL
 
 
@@ -53,6 +54,35 @@ class Context:
 
     def a_mean(self, ids: list[str], col: str) -> float:
         return float(np.mean([self.a(i, col) for i in ids]))
+
+    def a_runs(self, ids: list[str], regions=A.REGIONS) -> dict[str, float]:
+        """The authors' run average (``load_error_bared``: per region the runs scored > 0; ids not in the table
+        count as unscored) of ``ids``, relative to the fully trained model per region (``rel_<region>``) and
+        over the regions (``rel_bp``); ``n``: how many of the ids are scored."""
+        info = self.authors.sources[next(iter(self.authors.sources))]
+        res = A.authors_run_average(self.am, ids, regions=list(regions))
+        out = {f"rel_{r}": 100.0 * v / info.reference_regions[r] for r, v in res["per_region"].items()}
+        out["rel_bp"] = 100.0 * res["value"] / info.reference_bp
+        out["n"] = len(ids) - len(res["absent"])
+        return out
+
+    def scored_runs(self, epoch: float | None = None) -> set[str]:
+        """Run ids of the authors' trained models: with a checkpoint at ``epoch``, or (None) trained past epoch 0."""
+        m = self.am[self.am["kind"] == "trained"]
+        sel = m["epoch"] > 0 if epoch is None else np.isclose(m["epoch"].astype(float), float(epoch))
+        return set(m.loc[sel, "run_id"])
+
+    def inclusion_note(self, spec: str) -> str:
+        """The runs a claim averages and the scored runs it leaves out: ``spec`` is a model name (converged runs),
+        ``name@<epoch>`` (its runs at that epoch) or ``name@birth`` (the seeds of the significance test)."""
+        name, _, at = spec.partition("@")
+        if at == "birth":
+            keep = [name if s == 0 else f"{name}_seed{s}" for s in A.AT_BIRTH_SEEDS]
+            return A.exclusion_text(name, self.scored_runs(0.0), keep=keep, what=f"{name} at birth",
+                                    source="calc_significance")
+        if at:
+            return A.exclusion_text(name, self.scored_runs(float(at)), what=f"{name} at epoch {at}")
+        return A.exclusion_text(name, self.scored_runs(), what=f"{name} converged")
 
     @property
     def rsrc(self) -> str | None:

@@ -82,6 +82,43 @@ class Below:
         return below(value, self.threshold)
 
 
+def exact_permutation_min_p(n_a: int, n_b: int) -> float:
+    """The smallest two-sided p an exact permutation test of two groups of ``n_a`` and ``n_b`` values can give:
+    the observed split is one of C(n_a + n_b, n_a) and the two-sided p doubles the smaller tail
+    (10 vs 10: 2 / 184,756 = 1.08e-5)."""
+    return min(1.0, 2.0 / math.comb(n_a + n_b, n_a))
+
+
+def short_float(x: float) -> str:
+    """A number as ``1.08e-5`` (three significant digits, no exponent padding)."""
+    mantissa, _, exponent = f"{x:.2e}".partition("e")
+    return f"{mantissa}e{int(exponent)}" if abs(x) < 1e-3 else f"{x:.3g}"
+
+
+@dataclass(frozen=True)
+class BelowReachable:
+    """:class:`Below` for a p-value whose test has a floor ``minimum`` (e.g. :func:`exact_permutation_min_p`):
+    when the threshold is at or below the floor no outcome of the test can pass it, and the verdict says so
+    instead of ``fails``."""
+
+    threshold: float
+    minimum: float
+    test: str = "the test"
+
+    def __call__(self, value) -> str:
+        if self.minimum >= self.threshold:
+            return f"unreachable by {self.test}: minimum p = {short_float(self.minimum)}"
+        return below(value, self.threshold)
+
+
+@dataclass(frozen=True)
+class Reported:
+    """The paper draws the quantity but states no number: the value is reported, nothing is checked."""
+
+    def __call__(self, value) -> str:
+        return "reported (the paper states no number)" if value is not None else "not checkable"
+
+
 @dataclass(frozen=True)
 class WithinFactor:
     """``reproduces`` when the value lies within a factor ``factor`` of ``target`` ('about'), else ``differs``."""

@@ -23,6 +23,10 @@ def write_scorecard(card: pd.DataFrame, md_path: str | Path, csv_path: str | Pat
         "the reproduction report (Gandhi et al. 2022). **Authors' data**: the value recomputed from the authors' raw "
         "Brain-Score scores (private benchmarks, `scores.sqlite`) with their aggregation (a missing benchmark counts "
         "as 0, as in their code); 100 % = 0.4215, the mean of `CORnet-S_full` s0 epoch 43 and s42 epoch 29. "
+        "Converged checkpoints are the epochs of the authors' convergence tables (`base_models/global_data.py`) and "
+        "seeds are averaged as their inclusion lists say (`benchmark/database.py::model_versions`, the runs "
+        "`analysis/paper_plots.py` names); each note names the runs a row averages and the scored runs it leaves "
+        "out. "
         "**This run**: the same quantity from this pipeline's score table; its benchmarks are local (not "
         "Brain-Score's) and its scale is small, so its verdicts are indicative only.", "",
         f"This run: {run_scale or 'no score table'}.", ""] + ([f"Sources: {sources}", ""] if sources else []) + [

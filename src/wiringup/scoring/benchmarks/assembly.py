@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from wiringup.core.io import WiringupError, atomic_path
+from wiringup.core.io import WiringupError, atomic_path, rebuild_advice
 from wiringup.scoring.benchmarks.neural_data import NeuralData
 
 ASSEMBLY_FORMAT = "wiringup-assembly"
@@ -115,7 +115,7 @@ def load_assembly(path: str | Path, region: str | None = None) -> NeuralData:
         with xr.open_dataset(path, engine="netcdf4") as ds:
             ds = ds.load()
     except Exception as exc:  # noqa: BLE001
-        raise WiringupError(f"{path}: not a readable netCDF file ({exc}); package the benchmark again") from None
+        raise WiringupError(f"{path}: not a readable netCDF file ({exc}); {rebuild_advice(path)}") from None
     if ds.attrs.get("format") != ASSEMBLY_FORMAT:
         raise WiringupError(f"{path}: not a wiringup packaged assembly (no format={ASSEMBLY_FORMAT!r} attribute); "
                             "raw BrainIO assemblies load with their own benchmark type")

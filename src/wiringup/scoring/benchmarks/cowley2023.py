@@ -2,7 +2,13 @@
 
 A session folder holds ``images.zip`` (``image0001.jpg`` ... in response order) and ``responses_raw.npy``
 (neurons x images x repeats, NaN-padded) and/or ``responses_avg.npy`` (neurons x images); any such folder is a
-benchmark ``Cowley2023.<folder name>.V4-pls`` (see :mod:`wiringup.scoring.benchmarks`).
+benchmark ``Cowley2023.<folder name>.V4-pls`` (see :mod:`wiringup.scoring.benchmarks`), scored by
+:func:`wiringup.scoring.neural.score_neural`: the whole image resized to the model's input, Brain-Score's random
+split-half ceiling, or none for a session with trial averages only (then the score is the unceiled raw r).
+
+Brain-Score's own definition of a Cowley benchmark (``Cowley2026.V4-pls``: several sessions, each ceiled over
+alternating repetition halves, the ceiled scores averaged) is the family
+:mod:`wiringup.scoring.benchmarks.cowley2023_sessions` (``Cowley2023.sessions.V4-pls``), built on these sessions.
 """
 from __future__ import annotations
 

@@ -11,6 +11,9 @@ Modules (import them directly; this package only sets the environment brainscore
 ``offline``
     The download policy: which BrainIO cache files a benchmark needs, the offline guard that keeps every BrainIO
     download entry point local, and ``load_benchmark_checked``.
+``prefetch``
+    Filling BrainIO's cache once, before any score job (rule ``prefetch_brainscore`` on the submit host, or
+    ``python -m wiringup.scoring.brainscore.prefetch``): BrainIO's own download and SHA1 check.
 ``score``
     Scoring a model on one benchmark through brainscore-vision
     (:func:`~wiringup.scoring.brainscore.score.score_brainscore`), with the result in the score-dict keys of the

@@ -4,43 +4,23 @@ each loads, and the config keys of the brainscore backend. No brainscore-vision 
 from __future__ import annotations
 
 from wiringup.core.io import WiringupError
+from wiringup.plan.brainscore import (  # noqa: F401 - re-exported
+    BENCHMARK_REGIONS,
+    IMAGENET_TOP1,
+    LEGACY_IDENTIFIERS,
+    unknown_benchmark_message,
+)
 
 #: The paper's benchmarks under their brainscore-vision 2.x names (registered in
 #: ``brainscore_vision/benchmarks/{freemanziemba2013,majajhong2015,rajalingham2018,imagenet}/__init__.py``),
 #: each mapped to its region. The first six are what the paper reports (private data); the rest are the
-#: public variants.
-PAPER_BENCHMARKS: dict[str, str] = {
-    "FreemanZiemba2013.V1-pls": "V1",
-    "FreemanZiemba2013.V2-pls": "V2",
-    "MajajHong2015.V4-pls": "V4",
-    "MajajHong2015.IT-pls": "IT",
-    "Rajalingham2018-i2n": "behavior",
-    "ImageNet-top1": "imagenet",
-    "FreemanZiemba2013public.V1-pls": "V1",
-    "FreemanZiemba2013public.V2-pls": "V2",
-    "MajajHong2015public.V4-pls": "V4",
-    "MajajHong2015public.IT-pls": "IT",
-    "Rajalingham2018public-i2n": "behavior",
-}
+#: public variants. The tables live in :mod:`wiringup.plan.brainscore` (torch-free), so the plan refuses an
+#: unknown id at start.
+PAPER_BENCHMARKS: dict[str, str] = BENCHMARK_REGIONS
 PRIVATE_BENCHMARKS: tuple[str, ...] = tuple(list(PAPER_BENCHMARKS)[:6])
 PUBLIC_BENCHMARKS: tuple[str, ...] = tuple(list(PAPER_BENCHMARKS)[6:])
 #: The five benchmarks whose unweighted mean is the paper's brain predictivity (ImageNet is excluded).
 BRAIN_BENCHMARKS: tuple[str, ...] = PRIVATE_BENCHMARKS[:5]
-
-#: The identifiers the paper's Brain-Score (2020) used for the same benchmarks.
-LEGACY_IDENTIFIERS: dict[str, str] = {
-    "FreemanZiemba2013.V1-pls": "movshon.FreemanZiemba2013.V1-pls",
-    "FreemanZiemba2013.V2-pls": "movshon.FreemanZiemba2013.V2-pls",
-    "MajajHong2015.V4-pls": "dicarlo.Majaj2015.V4-pls",
-    "MajajHong2015.IT-pls": "dicarlo.Majaj2015.IT-pls",
-    "Rajalingham2018-i2n": "dicarlo.Rajalingham2018-i2n",
-    "ImageNet-top1": "fei-fei.Deng2009-top1",
-    "FreemanZiemba2013public.V1-pls": "movshon.FreemanZiemba2013public.V1-pls",
-    "FreemanZiemba2013public.V2-pls": "movshon.FreemanZiemba2013public.V2-pls",
-    "MajajHong2015public.V4-pls": "dicarlo.Majaj2015public.V4-pls",
-    "MajajHong2015public.IT-pls": "dicarlo.Majaj2015public.IT-pls",
-    "Rajalingham2018public-i2n": "dicarlo.Rajalingham2018public-i2n",
-}
 
 PUBLIC_VARIANT: dict[str, str] = dict(zip(PRIVATE_BENCHMARKS[:5], PUBLIC_BENCHMARKS))
 
@@ -67,9 +47,8 @@ CONFIG_CACHE_DIR = "scoring.brainscore.cache_dir"
 CONFIG_IMAGENET_DIR = "scoring.brainscore.imagenet_dir"
 
 
-def check_benchmark_id(benchmark_id: str) -> str:
+def check_benchmark_id(benchmark_id: str, where: str = "config key scoring.brainscore.benchmarks") -> str:
+    """The region of a known benchmark id; :class:`WiringupError` naming the known ids (and the closest) else."""
     if benchmark_id not in PAPER_BENCHMARKS:
-        raise WiringupError(
-            f"unknown Brain-Score benchmark {benchmark_id!r}; the brainscore backend knows the paper's benchmarks: "
-            f"{', '.join(PAPER_BENCHMARKS)}. Fix the benchmark id in the config")
+        raise WiringupError(unknown_benchmark_message(benchmark_id, where))
     return PAPER_BENCHMARKS[benchmark_id]

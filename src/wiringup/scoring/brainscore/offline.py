@@ -11,7 +11,11 @@ recorders (so the list always matches the installed brainscore-vision); a missin
 scored with every download entry point of BrainIO replaced by a local-only lookup, so nothing can reach the
 network even if the list missed a file. ``allow_download=True`` calls brainscore's real ``load_benchmark``.
 ImageNet-top1 is never downloaded: brainscore-vision reads the 50,000 validation images from the absolute
-paths in its ``imagenet2012.csv`` (``/mnt/brainscore-ami/...``); pass ``imagenet_dir`` to read them elsewhere.
+paths in its ``imagenet2012.csv`` (``/mnt/brainscore-ami/...``); pass ``imagenet_dir`` (ImageNet's ``val/``
+folder, synset-sorted or flat) to read them elsewhere.
+
+Score jobs never download: :mod:`wiringup.scoring.brainscore.prefetch` (rule ``prefetch_brainscore``, on the
+submit host) fills the cache once before them, through BrainIO's own fetch and SHA1 check.
 
 Other caches brainscore writes (all local): ``$RESULTCACHING_HOME`` (default ``~/.result_caching``: benchmark
 ceilings keyed by benchmark identifier, FreemanZiemba assemblies, re-scaled stimulus sets, and activations when
@@ -51,16 +55,34 @@ def brainio_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
 
 @dataclass(frozen=True)
 class CacheFile:
-    """One file a benchmark needs in BrainIO's cache."""
+    """One file a benchmark needs in BrainIO's cache, and where BrainIO downloads it from."""
 
     kind: str           # "assembly", "stimulus_csv" or "stimulus_zip"
     identifier: str     # the BrainIO identifier (assembly or stimulus set)
     sha1: str
     path: Path          # where BrainIO looks for it: <cache>/<sha1>/<file name>
+    bucket: str = ""    # the data plugin's S3 bucket, with its folder ("brainscore-storage/brainio-brainscore")
+    version_id: str | None = None
+    filename_prefix: str | None = None
 
     @property
     def present(self) -> bool:
         return self.path.is_file()
+
+    @property
+    def file_type(self) -> str:
+        return self.path.suffix.lstrip(".")
+
+    @property
+    def url(self) -> str:
+        """The address BrainIO fetches (``brainio.s3.get_path``)."""
+        bucket, _, folder = self.bucket.partition("/")
+        return f"https://{bucket}.s3.amazonaws.com/{folder + '/' if folder else ''}{self.path.name}"
+
+    @property
+    def unpacked(self) -> Path | None:
+        """A stimulus zip's folder (BrainIO unpacks it beside the zip), else None."""
+        return self.path.with_suffix("") if self.kind == "stimulus_zip" else None
 
 
 def _local_file_name(identifier: str, file_type: str, prefix: str | None = None) -> str:
@@ -117,14 +139,16 @@ def required_cache_files(benchmark_id: str, cache_dir: str | os.PathLike | None 
 
     def record_stimulus_set(identifier, bucket=None, csv_sha1=None, zip_sha1=None, csv_version_id=None,
                             zip_version_id=None, filename_prefix=None, **_kw):
-        for kind, sha1, ext in (("stimulus_csv", csv_sha1, "csv"), ("stimulus_zip", zip_sha1, "zip")):
+        for kind, sha1, ext, version in (("stimulus_csv", csv_sha1, "csv", csv_version_id),
+                                         ("stimulus_zip", zip_sha1, "zip", zip_version_id)):
             files.append(CacheFile(kind, identifier, str(sha1),
-                                   root / str(sha1) / _local_file_name(identifier, ext, filename_prefix)))
+                                   root / str(sha1) / _local_file_name(identifier, ext, filename_prefix),
+                                   str(bucket or ""), version, filename_prefix))
 
     def record_assembly(identifier, version_id=None, sha1=None, bucket=None, cls=None, stimulus_set_loader=None,
                         merge_stimulus_set_meta=True, **_kw):
-        files.append(CacheFile("assembly", identifier, str(sha1),
-                               root / str(sha1) / _local_file_name(identifier, "nc")))
+        files.append(CacheFile("assembly", identifier, str(sha1), root / str(sha1) / _local_file_name(identifier, "nc"),
+                               str(bucket or ""), version_id))
         if stimulus_set_loader is not None:
             stimulus_set_loader()
 
@@ -142,27 +166,63 @@ def required_cache_files(benchmark_id: str, cache_dir: str | os.PathLike | None 
     return list(dict.fromkeys(files))
 
 
+PREFETCH_COMMAND = "python -m wiringup.scoring.brainscore.prefetch"
+
+
+def private_hint(benchmark_id: str) -> str:
+    return (f" {benchmark_id!r} is a private benchmark: its data sit in Brain-Score's access-restricted storage "
+            f"and need Brain-Score's credentials; its public variant {PUBLIC_VARIANT[benchmark_id]!r} downloads "
+            "without them." if benchmark_id in PUBLIC_VARIANT else "")
+
+
 def _missing_message(benchmark_id: str, root: Path, missing: Sequence[str]) -> str:
     shown = "\n".join(f"  - {m}" for m in missing[:8]) + (f"\n  ... and {len(missing) - 8} more"
                                                           if len(missing) > 8 else "")
     return (
         f"Brain-Score benchmark {benchmark_id!r} needs data that is not in the local Brain-Score (BrainIO) cache "
-        f"folder {root}:\n{shown}\nNothing was downloaded: downloads are off by default. Either run this once on "
-        f"a machine with internet access with `{CONFIG_ALLOW_DOWNLOAD}: true` (brainscore then downloads into "
-        f"that folder), or copy a filled cache folder from such a machine and point `{CONFIG_CACHE_DIR}` (or the "
-        f"BRAINIO_HOME environment variable) at it."
-        + (f" {benchmark_id!r} is a private benchmark: its data sit in Brain-Score's access-restricted storage "
-           f"and need Brain-Score's credentials; its public variant {PUBLIC_VARIANT[benchmark_id]!r} downloads "
-           "without them." if benchmark_id in PUBLIC_VARIANT else ""))
+        f"folder {root}:\n{shown}\nNothing was downloaded: score jobs never download. Fill the cache once "
+        f"first: rule prefetch_brainscore does it on the submit host before any score job (with "
+        f"`{CONFIG_ALLOW_DOWNLOAD}: true`), as does `{PREFETCH_COMMAND} --benchmarks {benchmark_id} --cache-dir "
+        f"{root}` on any machine with internet access; or copy a filled cache folder from such a machine and point "
+        f"`{CONFIG_CACHE_DIR}` (or the BRAINIO_HOME environment variable) at it." + private_hint(benchmark_id))
+
+
+def unpack_zip(zip_path: Path) -> Path:
+    """Unpack a stimulus zip beside itself (``<cache>/<sha1>/stimulus_<id>/``), as BrainIO's ``unzip`` does, but
+    atomically: into a temporary sibling renamed into place, so concurrent score jobs never see a half-unpacked
+    folder (BrainIO's own ``unzip`` skips any folder that exists). Returns the folder."""
+    import shutil
+    import tempfile
+    import zipfile
+
+    target = zip_path.with_suffix("")
+    if target.is_dir():
+        return target
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=zip_path.parent))
+    try:
+        with zipfile.ZipFile(zip_path) as z:
+            z.extractall(tmp)
+        try:
+            os.rename(tmp, target)
+        except OSError:
+            if not target.is_dir():  # not another process that got there first
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
 
 
 def check_benchmark_cached(benchmark_id: str, cache_dir: str | os.PathLike | None = None) -> list[CacheFile]:
-    """Raise :class:`WiringupError` unless every file ``benchmark_id`` needs is in the cache; no network."""
+    """Raise :class:`WiringupError` unless every file ``benchmark_id`` needs is in the cache; no network.
+    Stimulus zips not yet unpacked are unpacked (atomically, :func:`unpack_zip`)."""
     root = brainio_cache_dir(cache_dir)
     files = required_cache_files(benchmark_id, root)
     missing = [f"{f.kind} {f.identifier}: {f.path}" for f in files if not f.present]
     if missing:
         raise WiringupError(_missing_message(benchmark_id, root, missing))
+    for f in files:
+        if f.unpacked is not None:
+            unpack_zip(f.path)
     return files
 
 
@@ -221,21 +281,43 @@ def _force_lazy(benchmark: Any) -> None:
             value._ensure_loaded()
 
 
-def _imagenet_paths(benchmark: Any, imagenet_dir: str | os.PathLike | None) -> None:
-    """Point ImageNet-top1 at ``imagenet_dir`` (if given) and check its images exist."""
-    stimuli = benchmark._stimulus_set
+def imagenet_val_paths(stimuli: Any, imagenet_dir: str | os.PathLike) -> tuple[dict[str, str], str]:
+    """Where ImageNet-top1's 50,000 validation images are under ``imagenet_dir``, and its layout: ``synset`` (the
+    usual ``val/<synset>/ILSVRC2012_val_*.JPEG``, as sorted by ImageNet's valprep script) if any of the benchmark's
+    synsets is a sub-folder, else ``flat`` (``ILSVRC2012_val_*.JPEG`` directly in the folder). ``stimuli`` is the
+    benchmark's stimulus set (columns ``stimulus_id``, ``filename``, ``synset``)."""
+    folder = Path(imagenet_dir).expanduser()
+    synsets = [str(s) for s in stimuli["synset"]]
+    layout = "synset" if any((folder / s).is_dir() for s in dict.fromkeys(synsets)) else "flat"
+    paths = {str(sid): str(folder / syn / name if layout == "synset" else folder / name)
+             for sid, syn, name in zip(stimuli["stimulus_id"], synsets, stimuli["filename"])}
+    return paths, layout
+
+
+def check_imagenet_images(stimuli: Any, imagenet_dir: str | os.PathLike | None) -> dict[str, Any]:
+    """Point ImageNet-top1's stimulus set at ``imagenet_dir`` (if given; :func:`imagenet_val_paths`) and check every
+    image is there; returns ``{"images", "layout", "folder"}``. brainscore never downloads them."""
+    layout = "brainscore-vision's own paths"
     if imagenet_dir is not None:
-        folder = Path(imagenet_dir).expanduser()
-        stimuli.stimulus_paths = {sid: str(folder / Path(str(path)).name)
-                                  for sid, path in stimuli.stimulus_paths.items()}
+        paths, layout = imagenet_val_paths(stimuli, imagenet_dir)
+        stimuli.stimulus_paths = {sid: paths[str(sid)] for sid in stimuli.stimulus_paths}
     paths = list(stimuli.stimulus_paths.values())
     absent = [p for p in paths if not Path(p).is_file()]
     if absent:
+        where = (f"{imagenet_dir} (read as a {layout} folder: "
+                 + ("val/<synset>/<file>" if layout == "synset" else "<file> directly in it") + ")"
+                 if imagenet_dir is not None else "brainscore-vision's built-in paths (/mnt/brainscore-ami/...)")
         raise WiringupError(
             f"Brain-Score benchmark 'ImageNet-top1' reads the {len(paths)} ImageNet validation images from local "
-            f"files; {len(absent)} are missing, e.g. {absent[0]}. brainscore never downloads them. Put the "
-            f"ILSVRC2012 validation images (ILSVRC2012_val_*.JPEG) in one folder and set `{CONFIG_IMAGENET_DIR}` "
-            "to it.")
+            f"files; {len(absent)} are missing under {where}, e.g. {absent[0]}. brainscore never downloads them. "
+            f"Set `{CONFIG_IMAGENET_DIR}` to ImageNet's val/ folder: synset-sorted "
+            "(val/<synset>/ILSVRC2012_val_*.JPEG) or flat (ILSVRC2012_val_*.JPEG).")
+    return {"images": len(paths), "layout": layout, "folder": str(imagenet_dir) if imagenet_dir else None}
+
+
+def _imagenet_paths(benchmark: Any, imagenet_dir: str | os.PathLike | None) -> None:
+    """Point ImageNet-top1 at ``imagenet_dir`` (if given) and check its images exist."""
+    check_imagenet_images(benchmark._stimulus_set, imagenet_dir)
 
 
 def load_benchmark_checked(benchmark_id: str, allow_download: bool = False,

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from wiringup.core.io import WiringupError, atomic_path
+from wiringup.plan.figures import database_label
 from wiringup.tables.authors.ids import decode_model_id
 from wiringup.tables.scores import TABLE_COLUMNS
 
@@ -180,7 +181,7 @@ def tidy(raw: pd.DataFrame, source: str, *, missing: str = "nan") -> pd.DataFram
     authors_images = np.where(out["full_data"], float(AUTHORS_FULL_IMAGES), out["images"])
     out["supervised_updates_authors"] = np.where(trainable, authors_images * epoch, np.nan)
     out["epoch"] = epoch
-    out["source"] = f"authors ({source})"
+    out["source"] = database_label(source)  # "authors (private)" (wiringup.plan.figures.SOURCES)
     for col in TABLE_COLUMNS:
         if col not in out.columns:
             out[col] = np.nan

@@ -2,8 +2,10 @@
 
 :func:`headline_numbers` gives every number the abstract and the sections state (the 100 % normaliser, the
 at-birth means and their significance, CT, the update fractions, the baselines) with the model ids behind it;
-:func:`fig4b_max_gain` the largest WC+CT gain of Fig. 4B. The constants are the authors' ids, seeds and
-weight counts these use (``docs/AUTHORS_CODE_FACTS.md`` §2, §7).
+:func:`fig4b_max_gain` the largest WC+CT gain of Fig. 4B on the authors' grid. The constants are the authors' ids,
+seeds and weight counts these use (``docs/AUTHORS_CODE_FACTS.md`` §2, §7); converged checkpoints come from the
+authors' convergence tables and the runs averaged from their inclusion lists
+(:mod:`~wiringup.tables.authors.convergence`, :mod:`~wiringup.tables.authors.runs`).
 """
 from __future__ import annotations
 
@@ -15,18 +17,22 @@ import pandas as pd
 
 from wiringup.core.io import WiringupError
 from wiringup.tables.authors.database import AUTHORS_FULL_IMAGES, FULL_IMAGENET
+from wiringup.tables.authors.convergence import converged_id
 from wiringup.tables.authors.predictivity import (NORMALISER_IDS, REGIONS, authors_run_average,
                                                   brain_predictivity, normaliser)
+from wiringup.tables.authors.runs import AT_BIRTH_SEEDS, converged_ids, excluded_runs
 
 FULL_EPOCHS = 43                   # converged epoch of the standard model (s0), the 100 % of updates
-# Fig. 4B (``delta_heatmap``) normalises by s0 epoch 43 alone (§7.1).
-DELTA_NORMALISER_IDS = ("CORnet-S_full_epoch_43",)
-# Fig. 4B grid (``analysis/paper_plots.py::plot_figure_4`` → ``delta_heatmap``): image subsets × epochs, plus
-# the full-data row.
+# Fig. 4B (``delta_heatmap``) normalises by s0 epoch 43 alone (§7.1): the converged checkpoint of the s0 run.
+DELTA_NORMALISER_IDS = (converged_id("CORnet-S_full"),)
+# Fig. 4B grid (``analysis/paper_plots.py::plot_figure_4`` → ``analysis/time_analysis.py::delta_heatmap``, head
+# 61e8805): image subsets and the full-data row × these epochs plus a "Convergence" column (each run's epoch in
+# the authors' convergence tables).
 FIG4B_IMAGES = (100, 1000, 10_000, 50_000, 100_000, 500_000)
-FIG4B_EPOCHS = (0, 1, 2, 3, 5, 6, 10, 20)
-# Seeds of the at-birth significance test (§7.3, Fig. 2 row).
-AT_BIRTH_SEEDS = (0, 12, 42, 32, 43, 52, 62, 72, 82, 92)
+FIG4B_EPOCHS = (0, 1, 3, 6, 10, 20)
+# Fig. 8 B/C grid (``supp_4`` → ``image_epoch_heatmap``): the same image counts, these epochs, and "Convergence".
+FIG8_EPOCHS = (0, 1, 2, 3, 5, 6, 10, 20)
+CONVERGED = "converged"     # the label of the convergence column
 # Trained conv weights (authors' counting rule, §2): full model and the CT/WC+CT sets.
 CONV_WEIGHTS_FULL = 52_860_096
 CONV_WEIGHTS_WC_CT = 1_378_560     # 1,376,256 conv3 weights + 2,304 norm3 BN weights (WC models, §2)
@@ -62,7 +68,11 @@ def headline_numbers(private_tidy: pd.DataFrame) -> dict[str, dict[str, Any]]:
     full = authors_run_average(bp, NORMALISER_IDS)
     out["fully_trained_mean"] = {
         "value": norm, "unit": "brain predictivity", "paper": "0.42", "facts": 0.4215,
-        "model_ids": list(NORMALISER_IDS), "per_region": full["per_region"], "per_run": full["per_run"]}
+        "model_ids": list(NORMALISER_IDS), "per_region": full["per_region"], "per_run": full["per_run"],
+        "name": "CORnet-S_full"}
+    run_ids = set(bp["id_without_epoch"].dropna()) if "id_without_epoch" in bp.columns else set()
+    out["fully_trained_mean"]["excluded_runs"] = [i for i in (converged_id(r) for r in excluded_runs(
+        "CORnet-S_full", run_ids)) if i in idx.index]
 
     rel = lambda v: 100.0 * v / norm  # noqa: E731
     kn_ids = [_with_seed("full", s) + "_epoch_00" for s in AT_BIRTH_SEEDS]
@@ -72,7 +82,11 @@ def headline_numbers(private_tidy: pd.DataFrame) -> dict[str, dict[str, Any]]:
     wc = np.array([rel(bps(m)) for m in wc_ids])
     for key, arr, ids, paper, facts in (("kn_at_birth", kn, kn_ids, "43 ± 1.7 %", (42.6, 1.74)),
                                         ("wc_at_birth", wc, wc_ids, "54 ± 1.5 %", (53.8, 1.47))):
-        out[key] = {"value": float(arr.mean()), "std": float(arr.std(ddof=0)), "std_ddof1": float(arr.std(ddof=1)),
+        name = ids[0][:-len("_epoch_00")]
+        kept = [i[:-len("_epoch_00")] for i in ids]
+        left_out = [r + "_epoch_00" for r in excluded_runs(name, run_ids, keep=kept) if r + "_epoch_00" in idx.index]
+        out[key] = {"excluded_runs": left_out, "name": name,
+                    "value": float(arr.mean()), "std": float(arr.std(ddof=0)), "std_ddof1": float(arr.std(ddof=1)),
                     "sem": float(arr.std(ddof=1) / math.sqrt(len(arr))), "n": int(len(arr)), "unit": "% of normaliser",
                     "paper": paper, "facts": {"mean": facts[0], "std": facts[1]}, "model_ids": ids,
                     "per_run": dict(zip(ids, arr.tolist()))}
@@ -87,10 +101,17 @@ def headline_numbers(private_tidy: pd.DataFrame) -> dict[str, dict[str, Any]]:
         need(ids)
         res = authors_run_average(bp, ids)
         out[key] = {"value": rel(res["value"]), "unit": "% of normaliser", "paper": paper, "facts": facts,
-                    "model_ids": ids, "per_run": {m: rel(v) for m, v in res["per_run"].items()}, **extra}
+                    "model_ids": ids, "per_run": {m: rel(v) for m, v in res["per_run"].items()},
+                    "per_region_percent": {r: 100.0 * v / full["per_region"][r] if full["per_region"][r]
+                                           else float("nan") for r, v in res["per_region"].items()}, **extra}
 
-    rel_runs("ct_relative", ["CORnet-S_train_conv3_bi_epoch_29", "CORnet-S_train_conv3_bi_seed42_epoch_31"],
-             ">75 %", 76.0, trained_conv_weights=1_376_256,
+    def converged_runs(key: str, name: str, paper: str, facts: float, **extra: Any) -> None:
+        """The authors' converged average of ``name`` (their inclusion list and convergence table)."""
+        left_out = [converged_id(r) for r in excluded_runs(name, run_ids)]   # trained runs scored at convergence
+        rel_runs(key, converged_ids(name), paper, facts, name=name,
+                 excluded_runs=[i for i in left_out if i in idx.index], **extra)
+
+    converged_runs("ct_relative", "CORnet-S_train_conv3_bi", ">75 %", 76.0, trained_conv_weights=1_376_256,
              trained_fraction_percent=100.0 * 1_376_256 / CONV_WEIGHTS_FULL)
     full_synaptic = AUTHORS_FULL_IMAGES * FULL_EPOCHS * CONV_WEIGHTS_FULL
     full_supervised = AUTHORS_FULL_IMAGES * FULL_EPOCHS
@@ -102,10 +123,8 @@ def headline_numbers(private_tidy: pd.DataFrame) -> dict[str, dict[str, Any]]:
              supervised_updates_percent=100.0 * 50_000 * 2 / full_supervised)
     rel_runs("twenty_percent_updates", ["CORnet-S_full_img500000_epoch_20"], "97 % @ ~20 % (RP)", 97.2,
              supervised_updates_percent=100.0 * 500_000 * 20 / full_supervised)
-    rel_runs("wc_ct_converged", ["CORnet-S_cluster2_v2_IT_trconv3_bi_epoch_38",
-                                 "CORnet-S_cluster2_v2_IT_trconv3_bi_seed42_epoch_40"], "–", 82.0)
-    rel_runs("kn_decoder_only", ["CORnet-S_train_random_epoch_28", "CORnet-S_train_random_seed42_epoch_22"],
-             "–", 49.5)
+    converged_runs("wc_ct_converged", "CORnet-S_cluster2_v2_IT_trconv3_bi", "–", 82.0)
+    converged_runs("kn_decoder_only", "CORnet-S_train_random", "–", 49.5)
     rel_runs("hmax", ["hmax_epoch_00"], "–", 34.9)
     rel_runs("pixels_epoch_00_only", ["pixels_epoch_00"], "~7 % (RP plot)", 4.9,
              note="pixels_epoch_00 lacks V1/V2, which the authors' rule counts as 0")
@@ -123,17 +142,20 @@ def headline_numbers(private_tidy: pd.DataFrame) -> dict[str, dict[str, Any]]:
 def fig4b_max_gain(table: pd.DataFrame, *, bp: pd.DataFrame | None = None,
                    images: Iterable[int] = FIG4B_IMAGES, epochs: Iterable[int] = FIG4B_EPOCHS) -> dict[str, Any]:
     """Fig. 4B (``delta_heatmap``): WC+CT minus standard training, in percentage points of the s0 epoch-43 model
-    (0.42493), on the authors' grid of image subsets × epochs plus the full-data ("All") row, seed 0.
+    (0.42493), on the authors' grid: the image subsets and the full-data ("All") row × ``epochs`` and the
+    "Convergence" column (each seed-0 run at its epoch in the authors' convergence tables).
 
     Cells where either model id is missing are skipped (and listed), never scored as 0. Returns the largest
     gain and its cell, the cell the paper names (1,000 images × 1 epoch, "up to 27 percent points"), the
-    all-data converged cell (paper: −17 pp) and the top cells.
+    all-data converged cell (paper: −17 pp), the top cells and every cell (largest first). A convergence cell has
+    ``epoch`` ``"converged"`` and the two runs' epochs in ``converged_epochs`` (WC+CT, standard).
     """
     if bp is None:
         bp = brain_predictivity(table, missing="zero")
     idx = bp.set_index("model_id")
     norm = authors_run_average(bp, DELTA_NORMALISER_IDS)["value"]
     std_cfg, wc_cfg = "CORnet-S_full", "CORnet-S_cluster2_v2_IT_trconv3_bi"
+    epochs = list(epochs)
 
     def gain(w_id: str, s_id: str) -> float:
         return 100.0 * (float(idx.loc[w_id, "brain_predictivity"]) - float(idx.loc[s_id, "brain_predictivity"])) / norm
@@ -141,25 +163,33 @@ def fig4b_max_gain(table: pd.DataFrame, *, bp: pd.DataFrame | None = None,
     cells, skipped = [], []
     for n in list(images) + [None]:
         img = "" if n is None else f"_img{n}"
-        for e in epochs:
-            s_id, w_id = f"{std_cfg}{img}_epoch_{e:02d}", f"{wc_cfg}{img}_epoch_{e:02d}"
-            if s_id not in idx.index or w_id not in idx.index:
+        pairs = [(float(e), f"{wc_cfg}{img}_epoch_{e:02d}", f"{std_cfg}{img}_epoch_{e:02d}") for e in epochs]
+        conv = (converged_id(f"{wc_cfg}{img}"), converged_id(f"{std_cfg}{img}"))
+        if None in conv:
+            skipped.append([f"{wc_cfg}{img} ({CONVERGED})", f"{std_cfg}{img} ({CONVERGED})"])
+        else:
+            pairs.append((CONVERGED, *conv))
+        for e, w_id, s_id in pairs:
+            if w_id not in idx.index or s_id not in idx.index:
                 skipped.append([w_id, s_id])
                 continue
-            cells.append({"images": FULL_IMAGENET if n is None else n, "epoch": float(e), "wc_ct_id": w_id,
-                          "standard_id": s_id, "gain_pp": gain(w_id, s_id)})
+            cell = {"images": FULL_IMAGENET if n is None else n, "epoch": e, "wc_ct_id": w_id, "standard_id": s_id,
+                    "gain_pp": gain(w_id, s_id)}
+            if e == CONVERGED:
+                cell["converged_epochs"] = [int(i.rsplit("_epoch_", 1)[1]) for i in (w_id, s_id)]
+            cells.append(cell)
     if not cells:
         raise WiringupError("fig4b_max_gain: no (images, epoch) cell is scored for both standard and WC+CT "
                             "training; use the authors' private scores.sqlite")
     cells.sort(key=lambda c: -c["gain_pp"])
     best = cells[0]
     named = next((c for c in cells if c["images"] == 1000 and c["epoch"] == 1.0), None)
-    conv_ids = [f"{wc_cfg}_epoch_38", f"{std_cfg}_epoch_43"]      # converged s0 epochs (§2 table, §7.1)
+    conv_ids = [converged_id(wc_cfg), converged_id(std_cfg)]      # converged s0 epochs 38 and 43
     converged = ({"model_ids": conv_ids, "gain_pp": gain(*conv_ids), "paper": "-17 pp"}
                  if all(m in idx.index for m in conv_ids) else None)
     return {"value": best["gain_pp"], "unit": "percentage points of the s0 epoch-43 model",
             "paper": "up to 27 pp (1 epoch on 1,000 images)", "facts": 26.6, "images": best["images"],
             "epoch": best["epoch"], "model_ids": [best["wc_ct_id"], best["standard_id"]], "normaliser": norm,
             "normaliser_ids": list(DELTA_NORMALISER_IDS), "paper_cell": named, "all_data_converged": converged,
-            "grid": {"images": list(images) + ["all"], "epochs": list(epochs)}, "skipped_cells": skipped,
-            "top_cells": cells[:5]}
+            "grid": {"images": list(images) + ["all"], "epochs": epochs + [CONVERGED]}, "skipped_cells": skipped,
+            "n_cells": len(cells), "top_cells": cells[:5], "cells": cells}

@@ -18,11 +18,12 @@ import numpy as np
 import pandas as pd
 
 from wiringup.core.io import WiringupError, atomic_path
+from wiringup.plan.ids import REGIONS
 from wiringup.tables.authors.database import AUTHORS_BENCHMARKS, check_missing
-
-REGIONS = ("V1", "V2", "V4", "IT", "behavior")
-# Runs the authors average for the 100 % normaliser (§7.1): CORnet-S_full s0 epoch 43 and s42 epoch 29.
-NORMALISER_IDS = ("CORnet-S_full_epoch_43", "CORnet-S_full_seed42_epoch_29")
+from wiringup.tables.authors.runs import converged_ids
+# Runs the authors average for the 100 % normaliser (§7.1): CORnet-S_full s0 epoch 43 and s42 epoch 29, i.e. the
+# runs of their inclusion list (model_versions) at the epochs of their convergence table.
+NORMALISER_IDS = tuple(converged_ids("CORnet-S_full"))
 
 _FACTOR_COLS = ["family", "config", "init", "init_known", "init_scope", "trained", "images", "full_data",
                 "epoch", "seed", "lr", "weight_decay", "optimizer", "con2", "transfer_mapping",
@@ -89,18 +90,21 @@ def authors_run_average(bp: pd.DataFrame, model_ids: Iterable[str],
                         regions: Iterable[str] = REGIONS) -> dict[str, Any]:
     """The authors' ``load_error_bared`` average of several runs (§7.1), from a ``missing="zero"`` table.
 
-    Per region, the runs with a score > 0 are averaged (0 if none); the result is the mean over regions.
-    Ids absent from ``bp`` count as all-zero runs (as in the authors' code). Returns
-    ``{"value", "per_region", "per_run", "model_ids", "absent"}``.
+    As in ``benchmark/database.py::load_error_bared``: a run counts if any of its scores (the ``regions`` and, where
+    the table has it, ImageNet) is > 0; per region the counted runs are averaged with a missing score as 0 and a
+    negative score as it is (0 if no run counts); the result is the mean over regions. Ids absent from ``bp`` count
+    as all-zero runs, so they drop out. Returns ``{"value", "per_region", "per_run", "model_ids", "absent"}``.
     """
     regions = list(regions)
     ids = list(model_ids)
     idx = bp.set_index("model_id")
     absent = [m for m in ids if m not in idx.index]
     rows = idx.reindex(ids)[regions].fillna(0.0)
+    extra = ["imagenet"] if "imagenet" in idx.columns and "imagenet" not in regions else []
+    counted = (idx.reindex(ids)[regions + extra].fillna(0.0) > 0).any(axis=1)
     per_region = {}
     for r in regions:
-        v = rows[r][rows[r] > 0]
+        v = rows.loc[counted.to_numpy(), r]
         per_region[r] = float(v.mean()) if len(v) else 0.0
     return {"value": float(np.mean(list(per_region.values()))), "per_region": per_region,
             "per_run": {m: float(rows.loc[m].mean()) for m in ids}, "model_ids": ids, "absent": absent}
