@@ -175,6 +175,16 @@ class _EpochDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.paths)
 
+    def _index(self, i: int) -> int:
+        """``i`` as a non-negative index (negative ones count from the end); IndexError outside the dataset."""
+        n = len(self.paths)
+        i = int(i)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"index {i} out of range for a dataset of {n} images")
+        return i
+
 
 class ManifestDataset(_EpochDataset):
     """The images of a manifest, as ``(tensor, label)`` pairs.
@@ -201,12 +211,7 @@ class ManifestDataset(_EpochDataset):
         self._epoch = 0
 
     def __getitem__(self, i: int):
-        n = len(self.paths)
-        i = int(i)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError(f"index {i} out of range for a dataset of {n} images")
+        i = self._index(i)
         img = load_rgb(self.root / self.paths[i], self.sha256[i] if self.sha256 is not None else None,
                        self.manifest_path)
         if self.transform is not None:
@@ -473,12 +478,7 @@ class CachedManifestDataset(_EpochDataset):
         return x
 
     def __getitem__(self, i: int):
-        n = len(self.paths)
-        i = int(i)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError(f"index {i} out of range for a dataset of {n} images")
+        i = self._index(i)
         x = self.augment_uint8(i).contiguous()
         # ToTensor + Normalize, with the same operations (so equal uint8 pixels give equal tensors)
         x = x.to(dtype=torch.float32).div(255).sub_(self._mean).div_(self._std)
