@@ -182,3 +182,18 @@ def load_assembly(path: str | Path, region: str | None = None) -> NeuralData:
         image_degrees=None if math.isnan(degrees) else degrees,
         time_bin=None if any(math.isnan(t) for t in tb) else tb,
     )
+
+
+def read_packaged(path: str | Path, missing_hint: str) -> Any:
+    """The loaded ``xarray.Dataset`` of a packaged benchmark file (any family); a missing file is refused with
+    ``missing_hint`` (what writes it), an unreadable one with the advice to package it again."""
+    import xarray as xr
+
+    path = Path(path)
+    if not path.is_file():
+        raise WiringupError(f"{path}: packaged benchmark not found; {missing_hint}")
+    try:
+        with xr.open_dataset(path, engine="netcdf4") as ds:
+            return ds.load()
+    except Exception as exc:  # noqa: BLE001 - any read failure is a data problem
+        raise WiringupError(f"{path}: not a readable netCDF file ({exc}); package the benchmark again") from None

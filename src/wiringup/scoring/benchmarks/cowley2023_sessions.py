@@ -45,6 +45,7 @@ import numpy as np
 from PIL import Image
 
 from wiringup.core.io import WiringupError, atomic_path
+from wiringup.scoring.benchmarks.assembly import read_packaged
 from wiringup.scoring.benchmarks.cowley2023 import COWLEY2023_CITATION, load_cowley2023
 from wiringup.scoring.benchmarks.neural_data import NeuralData
 from wiringup.scoring.metric import pearson_columns, pls_crossval, quiet_nan_warnings
@@ -394,14 +395,6 @@ def package_cowley2023_sessions(data: CowleySessions, path: str | Path, compress
 
 def load_packaged_cowley2023_sessions(path: str | Path) -> CowleySessions:
     """Read a file written by :func:`package_cowley2023_sessions`; refuses a missing or foreign file."""
-    import xarray as xr
-
     path = Path(path)
-    if not path.is_file():
-        raise WiringupError(f"{path}: packaged benchmark not found; write it with package_cowley2023_sessions")
-    try:
-        with xr.open_dataset(path, engine="netcdf4") as ds:
-            ds = ds.load()
-    except Exception as exc:  # noqa: BLE001
-        raise WiringupError(f"{path}: not a readable netCDF file ({exc}); package the benchmark again") from None
+    ds = read_packaged(path, 'write it with package_cowley2023_sessions')
     return from_dataset(ds, source=str(path))

@@ -41,6 +41,7 @@ import numpy as np
 from PIL import Image
 
 from wiringup.core.io import WiringupError, atomic_path
+from wiringup.scoring.benchmarks.assembly import read_packaged
 from wiringup.scoring.behavior import score_geirhos2021
 from wiringup.scoring.error_consistency import CHOICE_LABELS_16, error_consistency_ceiling, shape_bias
 
@@ -386,16 +387,8 @@ def package_geirhos2021(data: Geirhos2021Data, out_path: str | Path) -> Path:
 
 def load_packaged_geirhos2021(path: str | Path, region: str | None = None) -> Geirhos2021Data:
     """Read a file written by :func:`package_geirhos2021`; ``region``, when given, must be ``behavior``."""
-    import xarray as xr
-
     path = Path(path)
-    if not path.is_file():
-        raise WiringupError(f"{path}: packaged benchmark not found; write it with package_geirhos2021")
-    try:
-        with xr.open_dataset(path, engine="netcdf4") as ds:
-            ds = ds.load()
-    except Exception as exc:  # noqa: BLE001
-        raise WiringupError(f"{path}: not a readable netCDF file ({exc}); package the benchmark again") from None
+    ds = read_packaged(path, 'write it with package_geirhos2021')
     data = from_dataset(ds, where=str(path))
     if region is not None and region != data.region:
         raise WiringupError(f"{path}: holds region {data.region!r}, but the config asks for {region!r}")

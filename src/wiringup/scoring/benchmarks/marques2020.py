@@ -56,6 +56,7 @@ import numpy as np
 from torch import nn
 
 from wiringup.core.io import WiringupError, atomic_path
+from wiringup.scoring.benchmarks.assembly import read_packaged
 from wiringup.scoring.distribution_similarity import N_BOOTSTRAP, bootstrap_similarity, property_ceiling
 from wiringup.scoring.gratings import GRATING_COLUMNS, grating_table, render_grating
 from wiringup.scoring.v1_properties import RF_DELTA, check_grating_order
@@ -384,16 +385,8 @@ def package_marques2020(data: Marques2020Data, path: str | Path) -> Path:
 
 
 def load_packaged_marques2020(path: str | Path, region: str | None = None) -> Marques2020Data:
-    import xarray as xr
-
     path = Path(path)
-    if not path.is_file():
-        raise WiringupError(f"{path}: packaged benchmark not found; write it with package_marques2020")
-    try:
-        with xr.open_dataset(path, engine="netcdf4") as ds:
-            ds = ds.load()
-    except Exception as exc:  # noqa: BLE001 -- any read failure is a data problem
-        raise WiringupError(f"{path}: not a readable netCDF file ({exc}); package the benchmark again") from None
+    ds = read_packaged(path, 'write it with package_marques2020')
     data = from_dataset(ds, source=str(path))
     if region is not None and region != data.region:
         raise WiringupError(f"{path}: holds region {data.region!r}, but the config asks for {region!r}")

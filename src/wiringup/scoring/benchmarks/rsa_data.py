@@ -36,6 +36,7 @@ import numpy as np
 from PIL import Image
 
 from wiringup.core.io import WiringupError, atomic_path
+from wiringup.scoring.benchmarks.assembly import read_packaged
 from wiringup.scoring.rsa import (
     CEILING_SCHEMES,
     CEILING_TRANSFORMS,
@@ -292,16 +293,8 @@ def package_rsa(data: RSAData, out_path: str | Path, *, family: str | None = Non
 def load_packaged_rsa(path: str | Path, region: str | None = None, *, family: str | None = None) -> RSAData:
     """Read a file written by :func:`package_rsa` back into the identical :class:`RSAData`; ``family`` and
     ``region``, when given, must be the packaged ones."""
-    import xarray as xr
-
     path = Path(path)
-    if not path.is_file():
-        raise WiringupError(f"{path}: packaged RSA benchmark not found; fix the benchmark's path or package it")
-    try:
-        with xr.open_dataset(path, engine="netcdf4") as ds:
-            ds = ds.load()
-    except Exception as exc:  # noqa: BLE001
-        raise WiringupError(f"{path}: not a readable netCDF file ({exc}); package the benchmark again") from None
+    ds = read_packaged(path, "fix the benchmark's path or package it")
     data = from_dataset(ds, family=family, where=str(path))
     if region is not None and region != data.region:
         raise WiringupError(f"{path}: holds region {data.region!r}, but the config asks for {region!r}")
