@@ -1,4 +1,5 @@
 import os
+import tempfile
 import shutil
 import socket
 import subprocess
@@ -155,3 +156,18 @@ def _seed_global_rngs():
     np.random.seed(0)
     torch.manual_seed(0)
     yield
+
+
+@pytest.fixture(scope="module")
+def brainscore_env():
+    """brainscore-vision's caches in a temporary folder (the network/pip guard is session-wide, above)."""
+    pytest.importorskip("brainscore_vision")
+    caches = Path(tempfile.mkdtemp(prefix="wiringup-test-brainscore-env-"))
+    with pytest.MonkeyPatch.context() as mp:
+        for var in ("BRAINIO_HOME", "RESULTCACHING_HOME", "BRAINSCORE_HOME"):
+            mp.setenv(var, str(caches / var.lower()))
+        mp.delenv("RESULTCACHING_S3_BUCKET", raising=False)
+        mp.setenv("BS_INSTALL_DEPENDENCIES", "no")
+        mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        yield caches
+    shutil.rmtree(caches, ignore_errors=True)

@@ -218,20 +218,6 @@ def test_scored_at_the_default_model(datas):
 
 # ------------------------------------------------------------------------------------ brainscore parity
 
-@pytest.fixture(scope="module")
-def brainscore_env():
-    """brainscore-vision's caches in a temporary folder (the network/pip guard is session-wide, conftest.py)."""
-    pytest.importorskip("brainscore_vision")
-    caches = Path(tempfile.mkdtemp(prefix="wiringup-test-coggan-"))
-    with pytest.MonkeyPatch.context() as mp:
-        for var in ("BRAINIO_HOME", "RESULTCACHING_HOME", "BRAINSCORE_HOME"):
-            mp.setenv(var, str(caches / var.lower()))
-        mp.delenv("RESULTCACHING_S3_BUCKET", raising=False)
-        mp.setenv("BS_INSTALL_DEPENDENCIES", "no")
-        mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        yield caches
-    shutil.rmtree(caches, ignore_errors=True)
-
 
 def test_screen_placement_is_brainscores(brainscore_env, folder):
     from brainscore_vision.benchmark_helpers.screen import ImageConverter

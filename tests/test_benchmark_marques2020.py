@@ -47,20 +47,6 @@ def datas(folder):
     return {b: mq.load_marques2020(folder, benchmark=b, image_size=12) for b in mq.MARQUES2020_BENCHMARKS}
 
 
-@pytest.fixture(scope="module")
-def brainscore_env():
-    """brainscore-vision's caches in a temporary folder (the network/pip guard is session-wide, conftest.py)."""
-    pytest.importorskip("brainscore_vision")
-    caches = Path(tempfile.mkdtemp(prefix="wiringup-test-marques-"))
-    with pytest.MonkeyPatch.context() as mp:
-        for var in ("BRAINIO_HOME", "RESULTCACHING_HOME", "BRAINSCORE_HOME"):
-            mp.setenv(var, str(caches / var.lower()))
-        mp.delenv("RESULTCACHING_S3_BUCKET", raising=False)
-        mp.setenv("BS_INSTALL_DEPENDENCIES", "no")
-        mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        yield caches
-    shutil.rmtree(caches, ignore_errors=True)
-
 
 def _packaging_module(name: str, monkeypatch):
     """A module of brainscore-vision's Marques2020 data packaging, imported from its file (imageio and
