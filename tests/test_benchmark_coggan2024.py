@@ -100,6 +100,26 @@ def test_coggan_rsm_matches_unit_by_unit_version():
     assert zero == 0 and np.isnan(nothing).all()
 
 
+def test_a_constant_unit_that_float32_rounding_lets_through_is_named_in_the_note():
+    """A unit with one value over all stimuli can pass the `std != 0` filter by float32 rounding (the strided
+    reduction gives 1.5e-7, a copy of the column 0): Brain-Score's expressions then z-score it to NaN, and so do
+    ours (parity); the score's note says why instead of a generic 'undefined'."""
+    from wiringup.scoring.rsa import coggan_constant_selected
+
+    rng = np.random.default_rng(0)
+    f = np.abs(rng.standard_normal((24, 300))).astype(np.float32) * 0.01
+    f[:, 0] = np.float32(0.4953761)                      # constant, large mean: selected
+    f[:, 1:5] = rng.standard_normal((24, 4)).astype(np.float32) * 0.05 + 0.6
+    assert f.std(axis=0)[0] != 0 and f[:, [0]].std(axis=0)[0] == 0
+    with np.errstate(invalid="ignore"):
+        matrix, n_units = coggan_rsm(f)
+        assert n_units == 5 and np.isnan(matrix).all() and coggan_constant_selected(f) == 1
+        out = score_rsa_features(f, synthetic_rsa(rng.standard_normal((3, 24, 24)), cg.FAMILY))
+    assert out["raw"] is None or np.isnan(out["raw"])
+    assert "1 of the 5 selected units are constant over the stimuli" in out["note"]
+    assert coggan_constant_selected(_features(np.random.default_rng(0))) == 0
+
+
 def test_known_score_on_a_small_case():
     rng = np.random.default_rng(1)
     f = _features(rng)

@@ -305,6 +305,72 @@ def test_figures_leave_unceiled_benchmarks_out_and_say_so(caplog):
     assert "excluded (unceiled" not in D.model_table(_two_v4_rows(unceiled_score=0.5)).captions()
 
 
+def _undefined_v2_rows():
+    """Two inits x two seeds; seed 1 of ``no_gabor`` has an undefined Coggan V2 RSM (raw NaN, ceiling 0.6)."""
+    rows = []
+    for init, base in (("kn", 0.10), ("no_gabor", 0.30)):
+        for seed in (0, 1):
+            model = f"init/{init}/seed{seed}"
+            undefined = init == "no_gabor" and seed == 1
+            rows += [{"model_id": model, "init": init, "seed": seed, "benchmark_id": "tong.Coggan2024_fMRI.V2-rdm",
+                      "region": "V2", "score": None if undefined else base + seed * 0.01,
+                      "raw": None if undefined else 0.1, "ceiling": 0.6},
+                     {"model_id": model, "init": init, "seed": seed, "benchmark_id": "MajajHong2015slice.IT-pls",
+                      "region": "IT", "score": base + 0.2, "raw": 0.1, "ceiling": 0.5}]
+    return _table(rows)
+
+
+def test_undefined_score_counts_as_zero_everywhere_and_is_said(caplog):
+    from wiringup.report.figures import data as D
+    from wiringup.tables.scores import undefined_rows
+    from wiringup.tables.wc_stats import compare_groups
+
+    table = _undefined_v2_rows()
+    assert undefined_rows(table).sum() == 1 and unceiled_benchmarks(table) == []
+    with caplog.at_level(logging.WARNING, logger="wiringup.tables.scores"):
+        bp = brain_predictivity(table, ["V1", "V2", "V4", "IT", "behavior"]).set_index("model_id")
+    assert "init/no_gabor/seed1|tong.Coggan2024_fMRI.V2-rdm" in caplog.text and "count as 0" in caplog.text
+    assert bp.loc["init/no_gabor/seed1", "V2"] == 0.0  # not NaN, not dropped
+    assert bp.loc["init/no_gabor/seed1", "brain_predictivity"] == pytest.approx((0.0 + 0.5) / 2)
+    assert bp.loc["init/no_gabor/seed1", "undefined_as_zero"] == "tong.Coggan2024_fMRI.V2-rdm"
+    assert bp.loc["init/no_gabor/seed0", "undefined_as_zero"] == ""
+    assert table["raw"].isna().sum() == 1  # the table itself keeps raw NaN
+    m = D.model_table(table).models.set_index("model_id")
+    assert m.loc["init/no_gabor/seed1", "V2"] == 0.0
+    assert "1 undefined score(s)" in D.model_table(table).captions()
+    rows = compare_groups(table, comparison="no_gabor_vs_kn", init_a="no_gabor", seeds_a=[0, 1], init_b="kn",
+                          seeds_b=[0, 1], regions=["V2", "IT"], n_resamples=100)
+    v2 = next(r for r in rows if r["level"] == "region" and r["region"] == "V2")
+    assert v2["mean_a"] == pytest.approx((0.30 + 0.0) / 2) and v2["undefined_as_zero"] == 1
+    assert next(r for r in rows if r["level"] == "region" and r["region"] == "IT")["undefined_as_zero"] == 0
+    # a missing score (no row) is still an error, not a zero
+    with pytest.raises(WiringupError, match="lacks scores for region"):
+        compare_groups(table[~((table["model_id"] == "init/kn/seed1") & (table["region"] == "V2"))],
+                       comparison="c", init_a="no_gabor", seeds_a=[0, 1], init_b="kn", seeds_b=[0, 1],
+                       regions=["V2", "IT"], n_resamples=100)
+
+
+def test_wc_statistics_compare_cornet_s_models_only():
+    """The transfer models at birth (init kn / wc of ResNet-50, MobileNet) never join the CORnet-S groups."""
+    from wiringup.tables.wc_stats import compare_groups
+
+    table = _undefined_v2_rows()
+    extra = table[table["seed"] == 0].copy()
+    extra["arch"], extra["score"], extra["raw"] = "resnet50", 0.9, 0.5
+    extra["model_id"] = extra["model_id"].str.replace("init/", "init/resnet50_")
+    rows = compare_groups(pd.concat([table, extra], ignore_index=True), comparison="c", init_a="no_gabor",
+                          seeds_a=[0, 1], init_b="kn", seeds_b=[0, 1], regions=["V2", "IT"], n_resamples=100)
+    it = next(r for r in rows if r["level"] == "region" and r["region"] == "IT")
+    assert it["mean_b"] == pytest.approx(0.30) and it["n_b"] == 2  # kn seeds 0, 1 of CORnet-S only
+
+
+def test_captions_map_regions_to_benchmarks():
+    from wiringup.report.figures import data as D
+
+    caption = D.model_table(_two_v4_rows(unceiled_score=0.5)).captions()
+    assert "V4: Cowley2023.201025.V4-pls (local), Cowley2023.210325.V4-pls (local); IT: MajajHong2015slice" in caption
+
+
 # ------------------------------------------------------------------- brainscore-vision's own code (offline)
 
 def _trained(seed=0):

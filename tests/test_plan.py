@@ -171,8 +171,13 @@ def test_bad_config_is_refused_naming_the_key(config, edit, match):
 def test_scoring_plan_and_the_backend(config, plan, validated):
     s = plan.scoring
     assert s.active == sorted(b for b, d in config["scoring"]["benchmarks"].items() if d.get("enabled", True))
-    assert "tong.Coggan2024_fMRI.V2-rdm" in config["scoring"]["benchmarks"]  # in the config, enabled: false
-    assert "tong.Coggan2024_fMRI.V2-rdm" not in s.active and "tong.Coggan2024_fMRI.V2-rdm" not in s.benchmarks
+    # the five regions of the paper, each with at least one benchmark (V2: Coggan2024 alone)
+    assert {d.get("region") for b, d in s.benchmarks.items() if b in s.active} >= {"V1", "V2", "V4", "IT", "behavior"}
+    assert "tong.Coggan2024_fMRI.V2-rdm" in s.active
+    off = copy.deepcopy(config)
+    off["scoring"]["benchmarks"]["tong.Coggan2024_fMRI.V2-rdm"]["enabled"] = False
+    s_off = build(off).scoring
+    assert "tong.Coggan2024_fMRI.V2-rdm" not in s_off.active and "tong.Coggan2024_fMRI.V2-rdm" not in s_off.benchmarks
     assert s.baseline_benchmarks == [b for b in s.active if b != "Imagenette80-top1"]
     assert s.inputs(["Imagenette80-top1"]) == {"assemblies": [], "manifest": ["results/manifests/val.tsv"]}
     jobs = s.jobs(s.active)

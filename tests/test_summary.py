@@ -79,3 +79,18 @@ def test_summary_files_and_missing_parts(files):
     md = S.summary_markdown(full)
     assert "| wc_vs_kn_at_birth | mean | mean over regions |" in md and "**53.8**" in md
     assert "Verdicts over every claim" in md
+
+
+def test_summary_lists_the_undefined_scores_it_counted_as_zero(files, tmp_path):
+    table = pd.read_csv(files["scores"])
+    assert S.build_summary(scores=files["scores"], run_recipe=RECIPE, standard_variant="standard")[
+        "undefined_as_zero"] == []
+    row = table.index[(table["region"] == "V4") & (table["init"] == "wc")][0]
+    table.loc[row, ["score", "raw"]] = float("nan")
+    table.loc[row, "ceiling"] = 0.6
+    path = tmp_path / "scores.csv"
+    table.to_csv(path, index=False)
+    s = S.build_summary(scores=path, run_recipe=RECIPE, standard_variant="standard")
+    key = f"{table.loc[row, 'model_id']}|{table.loc[row, 'benchmark_id']}"
+    assert s["undefined_as_zero"] == [key]
+    assert "1 score(s) of this run are undefined" in S.summary_markdown(s)

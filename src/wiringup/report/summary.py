@@ -143,8 +143,13 @@ def build_summary(*, scores: str | Path, scorecard: str | Path | None = None, wc
               "experiment_b": [str(e) for e in experiment_b], "training_time": training_time}
     out: dict[str, Any] = {"format": FORMAT, "version": VERSION, "scale": scale,
                            "inputs": {k: (str(v) if isinstance(v, Path) else v) for k, v in inputs.items()}}
-    out["reference"] = reference(read_score_table(scores), missing=missing, run_recipe=run_recipe,
+    from wiringup.tables.scores import undefined_rows
+
+    score_table = read_score_table(scores)
+    out["reference"] = reference(score_table, missing=missing, run_recipe=run_recipe,
                                  standard_variant=standard_variant)
+    undefined = score_table[undefined_rows(score_table)]
+    out["undefined_as_zero"] = sorted(f"{m}|{b}" for m, b in zip(undefined["model_id"], undefined["benchmark_id"]))
     if wc_stats:
         table = pd.read_csv(wc_stats)
         rows = table.astype(object).where(table.notna(), None).to_dict("records")
@@ -220,6 +225,11 @@ def summary_markdown(s: Mapping[str, Any]) -> str:
                   + ", ".join(f"`{m}`" for m in ref["model_ids"]) + ".", ""]
     else:
         lines += ["No fully trained standard model in this run's score table.", ""]
+    undefined = s.get("undefined_as_zero") or []
+    if undefined:
+        lines += [f"{len(undefined)} score(s) of this run are undefined for the model (raw NaN under a positive "
+                  "ceiling: a model matrix without structure) and count as 0 in every region mean: "
+                  + ", ".join(f"`{u.replace('|', '` on `')}`" for u in undefined) + ".", ""]
     lines += ["## Models at birth: each init against the control (Fig. 2C, 7)", ""]
     if s["at_birth"]:
         lines += _stats_table(s["at_birth"]) + [

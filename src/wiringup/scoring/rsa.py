@@ -86,15 +86,32 @@ def coggan_rsm(features: np.ndarray) -> tuple[np.ndarray, int]:
     if patterns.ndim != 2 or patterns.shape[0] < 2:
         raise WiringupError(f"coggan_rsm: features must be (stimulus, unit) with >= 2 stimuli, got {patterns.shape}")
     n_conds = patterns.shape[0]
-    patterns = patterns[:, patterns.std(axis=0) != 0]
-    patterns_mean = patterns.mean(axis=0)
-    selected = np.abs(patterns_mean) > (patterns_mean.std() * COGGAN_SELECTION_SD) if patterns.size else \
-        np.zeros(0, dtype=bool)
+    patterns, selected = _coggan_selection(patterns)
     if not selected.any():
         return np.full((n_conds, n_conds), np.nan), 0
     patterns = patterns[:, selected]
     patterns = (patterns - patterns.mean(0)) / patterns.std(0)
     return np.corrcoef(patterns), int(selected.sum())
+
+
+def _coggan_selection(patterns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Brain-Score's Coggan unit selection: the non-constant units (``std != 0``) and, among them, the mask of
+    those whose |mean| exceeds :data:`COGGAN_SELECTION_SD` SDs of the unit means."""
+    patterns = patterns[:, patterns.std(axis=0) != 0]
+    if not patterns.size:
+        return patterns, np.zeros(0, dtype=bool)
+    means = patterns.mean(axis=0)
+    return patterns, np.abs(means) > (means.std() * COGGAN_SELECTION_SD)
+
+
+def coggan_constant_selected(features: np.ndarray) -> int:
+    """How many units that :func:`coggan_rsm` selects have one value over all stimuli: a float32 column whose
+    values are all equal can still have ``std != 0`` by rounding in the strided reduction (e.g. 1.5e-7), pass
+    Brain-Score's constant-unit filter, be selected for its large mean, and then z-score to NaN (std 0 after the
+    column copy), which makes the whole RSM undefined. Brain-Score's own expressions do the same; this count
+    only explains such a NaN in the score's note."""
+    patterns, selected = _coggan_selection(np.asarray(features))
+    return int((np.ptp(patterns[:, selected], axis=0) == 0).sum()) if selected.any() else 0
 
 
 def correlation_distance_rdm(features: np.ndarray) -> np.ndarray:

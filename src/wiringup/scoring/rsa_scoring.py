@@ -18,7 +18,7 @@ from torch import nn
 from wiringup.core.io import WiringupError
 from wiringup.scoring.benchmarks.rsa_data import RSAData
 from wiringup.scoring.features import image_features, resolve_layer
-from wiringup.scoring.rsa import ceiled_score, model_matrix, sem, subject_scores
+from wiringup.scoring.rsa import ceiled_score, coggan_constant_selected, model_matrix, sem, subject_scores
 from wiringup.scoring.screen import place_on_screen
 
 
@@ -44,7 +44,11 @@ def score_rsa_features(features: np.ndarray, data: RSAData) -> dict[str, Any]:
         notes.append("no model unit passed Brain-Score's selection (|mean| > 3.1 SD of the unit means): raw is NaN "
                      "(Brain-Score would fail an assertion)")
     elif not np.isfinite(raw):
-        notes.append("the model matrix is undefined (constant features for a stimulus, or constant matrix entries): "
+        constant = coggan_constant_selected(features) if data.model_matrix == "coggan_rsm" else 0
+        notes.append(f"{constant} of the {n_units} selected units are constant over the stimuli (float32 rounding "
+                     "let them pass Brain-Score's std != 0 filter; z-scoring them divides by zero, as in "
+                     "Brain-Score's own code): the model RSM and raw are NaN" if constant else
+                     "the model matrix is undefined (constant features for a stimulus, or constant matrix entries): "
                      "raw is NaN")
     negative = bool(raw < 0)
     if negative and data.ceiling_transform == "squared_bounded" and score is not None:

@@ -114,6 +114,37 @@ def exclude_unceiled(table: pd.DataFrame, regions: Iterable[str], where: str = "
     return table[~table["benchmark_id"].isin(excluded)], excluded
 
 
+def undefined_rows(table: pd.DataFrame) -> pd.Series:
+    """Rows whose score is undefined for the model, not missing: the benchmark has a positive ceiling, but the
+    model's raw value is NaN (e.g. an RSA model matrix undefined because a degenerate at-birth model has constant
+    features at the region's layer, or no unit passes Coggan's selection; the score JSON's ``notes`` say which)."""
+    if table.empty or not {"raw", "ceiling", "score"} <= set(table.columns):
+        return pd.Series(False, index=table.index)
+    ceiling = pd.to_numeric(table["ceiling"], errors="coerce")
+    return table["score"].isna() & pd.to_numeric(table["raw"], errors="coerce").isna() & (ceiling > 0)
+
+
+def region_score_rows(table: pd.DataFrame, regions: Iterable[str], where: str = "brain predictivity"
+                      ) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The rows that enter ceiled region means, with the two rules every mean (aggregate table, figures, WC
+    statistics) shares: unceiled benchmarks are left out (:func:`exclude_unceiled`), and an undefined score
+    (:func:`undefined_rows`) counts as 0, the ceiled score of a model matrix without any stimulus structure, so
+    that a degenerate model is scored low rather than dropped (dropping it would favour the init that produces
+    it). Each substitution is logged with a warning naming the models and benchmarks, and returned: (rows,
+    unceiled benchmark ids, ``"<model_id>|<benchmark_id>"`` of each undefined score set to 0)."""
+    regions = list(regions)
+    kept, unceiled = exclude_unceiled(table, regions, where)
+    undefined = undefined_rows(kept) & kept["region"].isin(regions)
+    zeroed = sorted(f"{m}|{b}" for m, b in zip(kept.loc[undefined, "model_id"], kept.loc[undefined, "benchmark_id"]))
+    if zeroed:
+        log.warning("%s: %d undefined score(s) (raw NaN under a positive ceiling: a degenerate model matrix) count "
+                    "as 0 in the region means: %s", where, len(zeroed), ", ".join(zeroed[:10])
+                    + (" ..." if len(zeroed) > 10 else ""))
+        kept = kept.copy()
+        kept.loc[undefined, "score"] = 0.0
+    return kept, unceiled, zeroed
+
+
 def brain_predictivity(table: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
     """Per model: the mean over ``regions`` of each region's mean ceiled score (ImageNet is never a region).
 
@@ -122,10 +153,12 @@ def brain_predictivity(table: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
     counted a missing benchmark as 0; AUTHORS_CODE_FACTS.md §7.1). Unceiled benchmarks (:func:`exclude_unceiled`:
     no ceiling anywhere, e.g. trial averages only) never blank a region: they are left out of the means with a
     warning in the log, named in ``unceiled_excluded`` (comma-separated; empty when none) and reported raw in a
-    column ``raw:<benchmark_id>`` each. With every benchmark ceiled the values are those of the means alone.
+    column ``raw:<benchmark_id>`` each. An undefined score (:func:`region_score_rows`) counts as 0, its benchmark
+    named in the model's ``undefined_as_zero``. With every benchmark ceiled and defined the values are those of
+    the means alone.
     """
     neural_all = table[table["region"].isin(regions)]
-    neural, excluded = exclude_unceiled(neural_all, regions)
+    neural, excluded, zeroed = region_score_rows(neural_all, regions)
     covered = [r for r in regions if r in set(neural["region"])]
     benches = sorted(neural["benchmark_id"].unique())
     models = pd.Index(sorted(neural_all["model_id"].unique()), name="model_id")
@@ -139,6 +172,8 @@ def brain_predictivity(table: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
     out["regions_scored"] = ",".join(covered)
     out["n_benchmarks"] = wide.notna().sum(axis=1)
     out["unceiled_excluded"] = ",".join(excluded)
+    out["undefined_as_zero"] = [",".join(z.split("|", 1)[1] for z in zeroed if z.split("|", 1)[0] == m)
+                                for m in out.index]
     for b in excluded:
         out[f"raw:{b}"] = neural_all[neural_all["benchmark_id"] == b].groupby("model_id")["raw"].mean()
     facts = table.drop_duplicates("model_id").set_index("model_id")[MODEL_FIELDS]

@@ -14,7 +14,10 @@ means ± s.e.m.) on
   benchmarks of one region (e.g. the local Cowley 2023 V4 and the MajajHong2015 slice V4) are also reported apart.
 
 A group lacking a score for a compared region in some seed, or lacking a seed, is an error naming it (a missing
-score never silently drops a seed). Torch-free; used by the rules ``wc_stats`` and ``wc_authors_test``.
+score never silently drops a seed). An *undefined* score (raw NaN under a positive ceiling: a degenerate model
+matrix) is not missing: it counts as 0, as in every region mean (:func:`wiringup.tables.scores.region_score_rows`),
+logged, and counted per row in ``undefined_as_zero``. Torch-free; used by the rules ``wc_stats`` and
+``wc_authors_test``.
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ from wiringup.tables.statistics import N_RESAMPLES, STATS_COLUMNS, compare
 
 #: Columns of the WC statistics tables (``results/tables/wc_stats.csv``, ``wc_authors_test.csv``).
 WC_STATS_COLUMNS = (["comparison", "level"] + STATS_COLUMNS[1:2] + ["benchmarks"] + STATS_COLUMNS[2:]
-                    + ["init_a", "init_b", "seeds_a", "seeds_b"])
+                    + ["init_a", "init_b", "seeds_a", "seeds_b", "undefined_as_zero"])
 
 
 def comparison_name(init: str, control: str) -> str:
@@ -38,13 +41,16 @@ def comparison_name(init: str, control: str) -> str:
 
 
 def at_birth(table: pd.DataFrame, init: str, seeds: Sequence[int] | None = None, *,
-             what: str = "") -> pd.DataFrame:
-    """The score rows of the models at birth of ``init`` (``epoch == 0``), restricted to ``seeds``; every seed
-    must be present (else an error naming the init, the missing seeds and the models to score)."""
+             what: str = "", arch: str = "cornet_s") -> pd.DataFrame:
+    """The score rows of the ``arch`` models at birth of ``init`` (``epoch == 0``), restricted to ``seeds``; every
+    seed must be present (else an error naming the init, the missing seeds and the models to score). ``arch``
+    keeps the transfer models at birth out (ResNet-50 / MobileNet ``kn`` and ``wc`` share the init names); rows
+    without an arch (tables written before the column existed) count as CORnet-S."""
     for col in ("init", "epoch", "seed", "region", "benchmark_id", "score"):
         if col not in table.columns:
             raise WiringupError(f"{what or 'score table'}: no column {col!r}; pass results/tables/scores.csv")
-    rows = table[(table["init"] == init) & (pd.to_numeric(table["epoch"], errors="coerce") == 0)]
+    same_arch = table["arch"].fillna("cornet_s") == arch if "arch" in table.columns else True
+    rows = table[(table["init"] == init) & (pd.to_numeric(table["epoch"], errors="coerce") == 0) & same_arch]
     if seeds is not None:
         seeds = [int(s) for s in seeds]
         rows = rows[rows["seed"].isin(seeds)]
@@ -79,8 +85,14 @@ def compare_groups(table: pd.DataFrame, *, comparison: str, init_a: str, seeds_a
                    seeds_b: Sequence[int], regions: Sequence[str] | None = None, per_benchmark: bool = True,
                    n_resamples: int = N_RESAMPLES, seed: int = 0) -> list[dict[str, Any]]:
     """Rows of one comparison (module doc): ``init_a`` at birth vs ``init_b`` at birth."""
-    a = at_birth(table, init_a, seeds_a, what=comparison)
-    b = at_birth(table, init_b, seeds_b, what=comparison)
+    from wiringup.tables.scores import region_score_rows
+
+    # the rules of every region mean: unceiled benchmarks left out, an undefined score counts as 0 (both logged)
+    a, _, zeroed_a = region_score_rows(at_birth(table, init_a, seeds_a, what=comparison), regions or REGIONS,
+                                       where=comparison)
+    b, _, zeroed_b = region_score_rows(at_birth(table, init_b, seeds_b, what=comparison), regions or REGIONS,
+                                       where=comparison)
+    zeroed = [z.split("|", 1)[1] for z in zeroed_a + zeroed_b]
     ra, benches_a = region_rows(a, regions)
     rb, benches_b = region_rows(b, regions)
     wa, wb = _wide(ra, "region", init_a, comparison), _wide(rb, "region", init_b, comparison)
@@ -99,6 +111,7 @@ def compare_groups(table: pd.DataFrame, *, comparison: str, init_a: str, seeds_a
         row = compare(va, vb, label_a=init_a, label_b=init_b, n_resamples=n_resamples, seed=seed)
         out.append({"comparison": comparison, "level": level, "region": region,
                     "benchmarks": ",".join(benchmarks), **row, "init_a": init_a, "init_b": init_b,
+                    "undefined_as_zero": sum(z in benchmarks for z in zeroed),
                     "seeds_a": ",".join(str(int(s)) for s in wa.index),
                     "seeds_b": ",".join(str(int(s)) for s in wb.index)})
 
@@ -114,7 +127,7 @@ def compare_groups(table: pd.DataFrame, *, comparison: str, init_a: str, seeds_a
                 xa = _wide(a[a["benchmark_id"] == bench], "benchmark_id", init_a, comparison)[bench]
                 xb = _wide(b[b["benchmark_id"] == bench], "benchmark_id", init_b, comparison)[bench]
                 if xa.isna().any() or xb.isna().any():
-                    continue  # an unceiled benchmark (score NaN): its region row already refused or skipped it
+                    continue  # an unceiled benchmark (score NaN): left out of the region rows too
                 add("benchmark", bench, xa.to_numpy(), xb.to_numpy(), [bench])
     return out
 

@@ -134,11 +134,26 @@ def model_table(table: pd.DataFrame, *, missing: str = "nan", regions: Iterable[
 
 # ------------------------------------------------------------------------------------------------- this run
 
+def region_suite(rows: pd.DataFrame, regions: list[str]) -> str:
+    """The region -> benchmarks map of a run's score rows, in words, as every caption prints it:
+    ``V1: A (local); V2: B (local); ...``, and a warning when any benchmark is scored locally."""
+    pairs = rows[rows["region"].isin(regions)][["region", "benchmark_id", "backend"]].drop_duplicates()
+    parts = []
+    for r in regions:
+        here = pairs[pairs["region"] == r].sort_values("benchmark_id")
+        if not here.empty:
+            parts.append(f"{r}: " + ", ".join(f"{b} ({be})" for b, be in here[["benchmark_id", "backend"]]
+                                              .itertuples(index=False)))
+    local = (rows["backend"] == "local").any()
+    return ("; ".join(parts) or "none") + (" (local benchmarks are not Brain-Score's)" if local else "")
+
+
 def _run_models(rows: pd.DataFrame, source: str, missing: str, regions: list[str], recipe: dict[str, Any],
                 standard_variant: str | None):
-    from wiringup.tables.scores import exclude_unceiled
+    from wiringup.tables.scores import region_score_rows
 
-    kept, unceiled = exclude_unceiled(rows, regions, where=f"figures, source {source!r}")  # never blank a region
+    # never blank a region: unceiled benchmarks left out, undefined scores count as 0 (both logged)
+    kept, unceiled, undefined = region_score_rows(rows, regions, where=f"figures, source {source!r}")
     neural = kept[kept["region"].isin(regions)]
     covered = [r for r in regions if r in set(neural["region"])]
     per_region = (neural.groupby(["model_id", "region"])["score"]
@@ -195,13 +210,9 @@ def _run_models(rows: pd.DataFrame, source: str, missing: str, regions: list[str
     m["full_data"] = known & (m["images"] == m.loc[known & (m["arch"] == "cornet_s"), "images"].max())
     m.loc[m["birth"], "full_data"] = True
 
-    suite = ", ".join(f"{b} ({be})" for b, be in
-                      rows[rows["region"].isin(covered + ["imagenet"])][["benchmark_id", "backend"]]
-                      .drop_duplicates().sort_values("benchmark_id").itertuples(index=False))
-    local = (rows["backend"] == "local").any()
     info = SourceInfo(name=source, kind="run", regions=covered, missing=missing,
-                      suite=(suite or "none") + ("; local benchmarks are not Brain-Score's" if local else ""),
-                      unceiled_excluded=unceiled)
+                      suite=region_suite(rows, covered + ["imagenet"]), unceiled_excluded=unceiled,
+                      undefined_as_zero=undefined)
     std = standard_family(m, source=source, standard_variant=standard_variant)
     std = std[~std["birth"] & std["converged"] & std["full_data"] & std["brain_predictivity"].notna()]
     if not std.empty:

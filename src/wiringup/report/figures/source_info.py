@@ -14,7 +14,7 @@ class SourceInfo:
 
     name: str
     kind: str                                  # "run" or "authors"
-    suite: str                                 # benchmark ids and backend, in words
+    suite: str                                 # region -> benchmark ids (backend), in words
     regions: list[str]                         # regions the source scores (the brain predictivity averages them)
     reference_ids: list[str] = field(default_factory=list)
     reference_bp: float = float("nan")
@@ -25,6 +25,7 @@ class SourceInfo:
     missing: str = "nan"
     converged_note: str = ""                   # how the converged checkpoints were chosen (the authors' tables)
     unceiled_excluded: list[str] = field(default_factory=list)  # benchmarks without a ceiling: out of the means
+    undefined_as_zero: list[str] = field(default_factory=list)  # "<model>|<benchmark>" undefined scores counted 0
     n_models: int = 0
     n_without_bp: int = 0                      # models lacking a benchmark of a scored region
 
@@ -42,7 +43,10 @@ class SourceInfo:
                 f"{', '.join(self.regions)}; {self.normaliser}; {policy}"
                 + (f"; {self.converged_note}" if self.converged_note else "")
                 + (f"; excluded (unceiled, reported raw): {', '.join(self.unceiled_excluded)}"
-                   if self.unceiled_excluded else ""))
+                   if self.unceiled_excluded else "")
+                + (f"; {len(self.undefined_as_zero)} undefined score(s) (degenerate model matrix, raw NaN) counted "
+                   f"as 0: {', '.join(z.replace('|', ' on ') for z in self.undefined_as_zero[:4])}"
+                   + (" ..." if len(self.undefined_as_zero) > 4 else "") if self.undefined_as_zero else ""))
 
     def count(self, models: pd.DataFrame) -> None:
         """Record how many models the source has and how many of them lack a brain predictivity."""
