@@ -31,8 +31,11 @@ test-slow: setup
 lint: setup
 	$(BIN)/snakemake --lint
 
+# the paper's plan without running it; IMAGENET_ROOT=/path/to/ILSVRC2012 for your copy (default: the Imagenette
+# folder under data_root, which only stands in for ImageNet's folder layout)
+IMAGENET_ROOT ?= imagenette80
 dryrun-paper: setup
-	$(BIN)/snakemake -n --configfile config/paper.yaml
+	$(BIN)/snakemake -n --configfile config/paper.yaml --config 'imagenet={"root": "$(IMAGENET_ROOT)"}'
 
 clean:
 	rm -rf results logs .snakemake

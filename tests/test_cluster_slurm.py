@@ -123,7 +123,7 @@ def test_tiny_dag_through_profiles_slurm(slurm_cluster, tmp_path, data_root):
 
     # the run itself: every score of the tiny DAG (tests/test_workflow.py counts them the same way)
     table = pd.read_csv(wd / "results" / "tables" / "scores.csv")
-    assert len(table) == (5 + 1 + 3 + 1) * 4 + 3
+    assert len(table) == (5 + 1 + 3 + 1) * 5 + 4  # 5 benchmarks (Coggan V2 included), the pixels on 4
 
     records = [r for r in job_records() if r["JobId"] not in before]
     assert records, "no SLURM job records"

@@ -79,6 +79,8 @@ FAULTS: dict[str, list[str]] = {
                              "test_faults.py::test_deleted_intermediates_are_rebuilt_by_the_same_command"],
     "benchmark-fails-in-a-score-job": ["test_faults.py::test_a_failing_benchmark_keeps_the_other_scores",
                                        "test_faults.py::test_a_corrupt_benchmark_costs_only_its_own_scores"],
+    "parallel-score-jobs-share-kept-folders": [
+        "test_faults.py::test_parallel_score_jobs_sharing_a_kept_folder_do_not_fail"],
     "stale-sidecar": ["test_faults.py::test_a_failed_job_leaves_no_sidecar",
                       "test_faults.py::test_an_invalid_score_json_is_named_and_recovered"],
     "benchmark-nan-inf": ["test_reliability.py::test_packaged_assembly_with_nan_or_inf_is_refused",
@@ -312,7 +314,7 @@ def test_damaged_intermediates_name_the_file_and_the_command(tmp_path: Path):
         assert f"delete {path} and rerun the same command (`snakemake --cores 2`" in str(exc.value), str(exc.value)
 
 
-def test_a_failing_benchmark_keeps_the_other_scores(tmp_path: Path, monkeypatch):
+def test_a_failing_benchmark_keeps_the_other_scores(tmp_path: Path, monkeypatch, capsys):
     """One benchmark of a score job fails: the others still run, and their scores are kept outside the job's
     outputs (which Snakemake removes) and restored, not recomputed, by the rerun; the failure names the benchmark."""
     from wiringup.scoring import jobs as J
@@ -348,8 +350,12 @@ def test_a_failing_benchmark_keeps_the_other_scores(tmp_path: Path, monkeypatch)
         Path(o).unlink(missing_ok=True)
     broken.clear()
     calls.clear()
+    capsys.readouterr()
     records = run()
     assert calls == ["B"] and [r["benchmark_id"] for r in records] == ["A", "B", "C"]
+    progress = capsys.readouterr().out.splitlines()  # one progress line per benchmark, in order
+    assert progress[0].startswith("[1/3] A: restored") and progress[1] == "[2/3] B: score 0.5000, raw -, 0.0 s"
+    assert progress[2].startswith("[3/3] C: restored")
     assert all(read_json(o)["score"] == 0.5 for o in outputs.values())
     assert not Path("results/resume").exists() or not any(Path("results/resume").rglob("*"))  # cleaned up
     # a kept score whose inputs changed is never reused
@@ -361,6 +367,35 @@ def test_a_failing_benchmark_keeps_the_other_scores(tmp_path: Path, monkeypatch)
     calls.clear()
     run()
     assert calls == ["A", "B", "C"]
+
+
+def test_parallel_score_jobs_sharing_a_kept_folder_do_not_fail(tmp_path: Path, monkeypatch):
+    """Two score jobs of one run folder (e.g. epoch_0.5 and epoch_01) keep their scores in the same folders: one
+    removing its kept score (and the then-empty folders) while the other writes, or after the other already removed
+    them, must not fail either job (a FileNotFoundError from rmdir broke a parallel run of the tiny DAG)."""
+    from wiringup.scoring import jobs as J
+
+    monkeypatch.chdir(tmp_path)
+    kept = Path("results/resume/scores/B/standard/n32_seed0/epoch_01.json")
+    J._remove_kept(kept)  # its folders were already removed by the other job: nothing to do, no error
+    calls = []
+    real = J.write_json
+
+    def flaky(path, data):  # the other job's rmdir wins the race once, between mkdir and the write
+        calls.append(path)
+        if len(calls) == 1:
+            raise FileNotFoundError(2, "No such file or directory", str(Path(path).parent))
+        real(path, data)
+
+    monkeypatch.setattr(J, "write_json", flaky)
+    J._keep(str(kept), {"key": "k", "record": {}})
+    assert len(calls) == 2 and read_json(kept) == {"key": "k", "record": {}}
+    other = kept.with_name("epoch_0.5.json")
+    real(other, {"key": "k2"})
+    J._remove_kept(kept)  # the folder still holds the other job's score: kept
+    assert other.is_file() and not kept.exists()
+    J._remove_kept(other)
+    assert not Path("results/resume/scores/B").exists() and Path("results/resume").is_dir()
 
 
 def test_a_failed_job_leaves_no_sidecar(tmp_path: Path, monkeypatch):
@@ -573,7 +608,7 @@ def test_a_corrupt_benchmark_costs_only_its_own_scores(tiny_copy: Path):
     cfg = ("--configfile", str(run / "tiny.yaml"))
     model = "init/kn/seed1"
     jsons = sorted((run / "results/scores").glob(f"*/{model}.json"))
-    assert len(jsons) == 4
+    assert len(jsons) == 5  # the tiny DAG's 5 benchmarks
     for j in jsons:
         j.unlink()
     nc = run / DELETED["packaged benchmark"]
@@ -582,14 +617,14 @@ def test_a_corrupt_benchmark_costs_only_its_own_scores(tiny_copy: Path):
     out = proc.stdout + proc.stderr
     rel = DELETED["packaged benchmark"]
     assert proc.returncode != 0 and f"{rel}: not a readable netCDF file" in out
-    assert f"delete {rel} and rerun the same command" in out and "1 of 4 benchmark(s) failed" in out
+    assert f"delete {rel} and rerun the same command" in out and "1 of 5 benchmark(s) failed" in out
     kept = sorted(p.relative_to(run / "results/resume/scores") for p in (run / "results/resume/scores").rglob("*.json"))
-    assert len(kept) == 3 and all(str(k).endswith(f"{model}.json") for k in kept)
+    assert len(kept) == 4 and all(str(k).endswith(f"{model}.json") for k in kept)
     nc.unlink()
     snakemake(run, *cfg)
     assert all(read_json(j)["format"] == "wiringup-score" for j in jsons)
     log = (run / "logs/scores" / f"{model}.log").read_text()
-    assert log.count("restored the score kept by an earlier run") == 3
+    assert log.count("restored the score kept by an earlier run") == 4
     assert not list((run / "results/resume").rglob("*.json"))
 
 

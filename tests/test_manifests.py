@@ -427,3 +427,13 @@ def test_real_verify_subset(tmp_path):
     assert set(s["modes"]) <= {"RGB", "L"}
     m = read_manifest(tmp_path / "m.tsv")
     assert len(m) == 200 and m.meta["n_available"] == 9469
+
+
+@needs_real
+def test_manifest_verification_reports_progress(tmp_path, capsys):
+    """Verifying a manifest's images (and only then) writes a progress bar to stderr, i.e. the job's log."""
+    make_manifest(REAL_ROOT, "val", 600, 0, tmp_path / "v.tsv", verify=True, progress=True)
+    err = capsys.readouterr().err
+    assert "verify (hash + decode)" in err and "600/600" in err
+    make_manifest(REAL_ROOT, "val", 600, 0, tmp_path / "w.tsv", verify=True)
+    assert capsys.readouterr().err == ""

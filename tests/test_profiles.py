@@ -149,6 +149,9 @@ def local_rules(paper_plan):
     kinds = dict(line.split()[1:3] for line in proc.stdout.splitlines() if line.startswith("RULE "))
     assert kinds["all"] == "local" and kinds["train"] == "remote" and kinds["score"] == "remote"
     assert kinds["prefetch_brainscore"] == "local"  # the submit host downloads the Brain-Score data, once
+    # figures derived by `use rule fig1 as figN` are local like fig1 (the `with:` block does not carry it over)
+    derived = ("fig1", "fig3", "fig4", "fig6", "fig8", "fig9", "fig2c", "fig2b", "fig7")
+    assert all(kinds[f] == "local" for f in derived), kinds
     return {r for r, kind in kinds.items() if kind == "local"}
 
 

@@ -29,6 +29,8 @@ rule manifest_val:
         **PLAN.resources("manifest_val"),
     log:
         "logs/manifests/val.log",
+    benchmark:
+        "results/runtime/manifests/val.tsv"
     conda:
         ENV
     script:
@@ -45,6 +47,8 @@ rule package_benchmark:
         **PLAN.resources("package_benchmark"),
     log:
         "logs/benchmarks/{benchmark}.log",
+    benchmark:
+        "results/runtime/benchmarks/{benchmark}.tsv"
     conda:
         ENV
     script:

@@ -19,6 +19,8 @@ rule trained_parameters:
     localrule: True
     log:
         "logs/tables/trained_parameters.log",
+    benchmark:
+        "results/runtime/tables/trained_parameters.tsv"
     conda:
         ENV
     script:
@@ -39,6 +41,8 @@ rule training_time:
     localrule: True
     log:
         "logs/tables/training_time.log",
+    benchmark:
+        "results/runtime/tables/training_time.tsv"
     conda:
         ENV
     script:

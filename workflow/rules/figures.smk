@@ -115,6 +115,15 @@ use rule fig1 as fig9 with:
         "results/runtime/figures/{view}fig9.tsv"
 
 
+# `use rule fig1 as ...` does not carry fig1's `localrule: True` over: the figures derived from it are local too
+localrules:
+    fig3,
+    fig4,
+    fig6,
+    fig8,
+    fig9,
+
+
 # Every quantitative claim of the paper and the reproduction report's target questions: the paper's value, the
 # value recomputed from the authors' raw scores, this run's value (suite and scale named), verdicts.
 rule scorecard:

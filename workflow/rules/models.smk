@@ -28,6 +28,8 @@ rule baseline_model:
         "results/models/baselines/{baseline}.pt",
     log:
         "logs/models/baselines/{baseline}.log",
+    benchmark:
+        "results/runtime/models/baselines/{baseline}.tsv"
     conda:
         ENV
     script:

@@ -17,6 +17,8 @@ rule provenance:
     localrule: True
     log:
         "logs/tables/provenance.log",
+    benchmark:
+        "results/runtime/tables/provenance.tsv"
     conda:
         ENV
     script:

@@ -87,6 +87,8 @@ rule aggregate_scores:
         regions=PLAN.scoring.regions,
     log:
         "logs/tables/scores.log",
+    benchmark:
+        "results/runtime/tables/scores.tsv"
     conda:
         ENV
     script:

@@ -46,6 +46,8 @@ rule transfer_parameters:
     localrule: True
     log:
         "logs/tables/transfer_parameters.log",
+    benchmark:
+        "results/runtime/tables/transfer_parameters.tsv"
     conda:
         ENV
     script:
@@ -75,6 +77,8 @@ rule fig5:
     localrule: True
     log:
         "logs/figures/{view}fig5.log",
+    benchmark:
+        "results/runtime/figures/{view}fig5.tsv"
     conda:
         ENV
     script:

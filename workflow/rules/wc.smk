@@ -110,6 +110,8 @@ rule import_wc:
     threads: 1
     log:
         "logs/wc/{source}/import.log",
+    benchmark:
+        "results/runtime/wc/{source}/import.tsv"
     conda:
         ENV
     script:
@@ -133,6 +135,8 @@ rule wc_stats:
     localrule: True
     log:
         "logs/wc/stats.log",
+    benchmark:
+        "results/runtime/wc/stats.tsv"
     conda:
         ENV
     script:
@@ -154,6 +158,8 @@ rule fig2c:
     localrule: True
     log:
         "logs/figures/fig2c.log",
+    benchmark:
+        "results/runtime/figures/fig2c.tsv"
     conda:
         ENV
     script:
@@ -170,6 +176,8 @@ use rule fig2c as fig7 with:
         figure="fig7",
     log:
         "logs/figures/fig7.log",
+    benchmark:
+        "results/runtime/figures/fig7.tsv"
 
 
 use rule fig2c as fig2b with:
@@ -184,6 +192,14 @@ use rule fig2c as fig2b with:
         figure="fig2b",
     log:
         "logs/figures/fig2b.log",
+    benchmark:
+        "results/runtime/figures/fig2b.tsv"
+
+
+# `use rule fig2c as ...` does not carry fig2c's `localrule: True` over
+localrules:
+    fig7,
+    fig2b,
 
 
 # Experiment (b): `snakemake --cores 2 wc_authors_test` (not part of `all`), one arm:
@@ -202,6 +218,8 @@ rule wc_authors_test_stats:
     localrule: True
     log:
         "logs/wc/authors_test/{arm}.log",
+    benchmark:
+        "results/runtime/wc/authors_test/{arm}.tsv"
     conda:
         ENV
     script:
@@ -224,6 +242,8 @@ rule wc_authors_test:
     localrule: True
     log:
         "logs/figures/wc_authors_test.log",
+    benchmark:
+        "results/runtime/figures/wc_authors_test.tsv"
     conda:
         ENV
     script:

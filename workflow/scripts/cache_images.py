@@ -15,7 +15,7 @@ def main(smk):
     root = resolve_data_path(p.data_root, p.imagenet_root, "imagenet.root")
     manifest = read_manifest(smk.input.manifest)
     summary = build_image_cache(root, manifest, smk.output.cache, short_side=p.short_side,
-                                manifest_sha256=sha256_file(smk.input.manifest), workers=smk.threads)
+                                manifest_sha256=sha256_file(smk.input.manifest), workers=smk.threads, progress=True)
     write_json(smk.output.cache + ".prov.json", rec.record(summary=summary, data_root=str(root)))
     print(summary)
 

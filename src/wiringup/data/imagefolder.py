@@ -25,7 +25,7 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 from PIL import Image, ImageFile
@@ -264,12 +264,22 @@ def _hash_only(path: Path) -> tuple[str | None, str | None, str | None]:
         return None, None, str(exc)
 
 
+def _bar(items: Iterable[Any], n: int, progress: bool, decode: bool) -> Iterable[Any]:
+    if not progress:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, total=n, unit="img", mininterval=5, ascii=True,
+                desc="verify (hash + decode)" if decode else "hash")
+
+
 def scan_images(root: str | os.PathLike, paths: Iterable[str], decode: bool = True,
-                max_workers: int = 2) -> tuple[dict[str, int] | None, list[str]]:
+                max_workers: int = 2, progress: bool = False) -> tuple[dict[str, int] | None, list[str]]:
     """Hash (and with ``decode``, fully decode) every image ``root/p``; return (how many images have each PIL mode,
     or None without ``decode``; the sha256 hex digest of each file, in order).
 
-    ``max_workers`` worker processes share the work (for 512 images or more; fewer run in-process).
+    ``max_workers`` worker processes share the work (for 512 images or more; fewer run in-process). ``progress``:
+    a progress bar on stderr (the job's log), updated at most every 5 s.
 
     E.g. ``{"L": 242, "RGB": 9227}``: everything but ``RGB`` is converted on loading (see
     :func:`wiringup.data.images.load_rgb`), so the counts say how many images were converted. All
@@ -283,9 +293,9 @@ def scan_images(root: str | os.PathLike, paths: Iterable[str], decode: bool = Tr
         # the GIL long enough that threads are slower than one process (measured on imagenette80).
         chunk = max(1, min(256, len(full) // (4 * max_workers)))
         with ProcessPoolExecutor(max_workers=max_workers) as pool:
-            results = list(pool.map(work, full, chunksize=chunk))
+            results = list(_bar(pool.map(work, full, chunksize=chunk), len(full), progress, decode))
     else:
-        results = [work(p) for p in full]
+        results = [work(p) for p in _bar(full, len(full), progress, decode)]
     modes: Counter[str] = Counter()
     failures: list[str] = []
     hashes: list[str] = []

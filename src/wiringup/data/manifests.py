@@ -348,9 +348,10 @@ def make_manifest(
     seed: int,
     out_path: str | os.PathLike,
     verify: bool = True,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Scan ``root/split``, draw the ``n``-image subset for ``seed``, hash (and with ``verify``, decode) every
-    image of it, write ``out_path`` with the images' sha256.
+    image of it, write ``out_path`` with the images' sha256 (``progress``: a progress bar on stderr).
 
     Splits other than ``train`` are labelled with the train classes. Returns a summary for the
     provenance record: split, seed, n_requested, n_images, n_available, n_classes, n_classes_present,
@@ -362,7 +363,7 @@ def make_manifest(
     index = scan_split(root, split, classes)
     idx = subset_indices(len(index), n, seed, where=str(root / split))
     chosen = [index.paths[k] for k in idx.tolist()]
-    modes, digests = scan_images(root, chosen, decode=verify)
+    modes, digests = scan_images(root, chosen, decode=verify, progress=progress)
     write_manifest(out_path, index, idx, split, seed, n, sha256=digests)
     labels = index.labels[idx]
     counts = np.bincount(labels, minlength=len(index.classes))

@@ -17,7 +17,7 @@ def write_manifest(smk: Any, split: str, n: int | str, images: str | None = None
     root = resolve_data_path(smk.params.data_root, imagenet["root"], "imagenet.root")
     rec = Recorder(smk.rule, {"imagenet": imagenet, "split": split, "images": images})
     summary = make_manifest(root, split, n, int(imagenet["subset_seed"]), smk.output[0],
-                            verify=imagenet["verify_images"])
+                            verify=imagenet["verify_images"], progress=True)
     write_json(smk.output[0] + ".prov.json", rec.record(summary=summary, data_root=str(root)))
     print(summary)
     return summary

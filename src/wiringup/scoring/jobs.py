@@ -72,12 +72,13 @@ def score_checkpoint_on(model_path: str, jobs: dict[str, dict[str, Any]], output
     records: list[dict[str, Any]] = []
     failures: dict[str, list[str]] = {}  # message -> the benchmarks that failed with it
     hashes: dict[str, str] = {}
-    for b, j in jobs.items():
+    for k, (b, j) in enumerate(jobs.items(), 1):
         key = _resume_key(model_path, j, scoring, input_size, model_id, imagenet_root, hashes)
         kept = _kept_score(outputs[b], key)
         if kept is not None:
             write_json(outputs[b], kept)
-            print(f"{b}: restored the score kept by an earlier run of this job ({resume_path(outputs[b])})")
+            print(f"[{k}/{len(jobs)}] {b}: restored the score kept by an earlier run of this job "
+                  f"({resume_path(outputs[b])})", flush=True)
             records.append(kept)
             continue
         try:
@@ -91,8 +92,9 @@ def score_checkpoint_on(model_path: str, jobs: dict[str, dict[str, Any]], output
             failures.setdefault(str(exc) if isinstance(exc, WiringupError) else f"{type(exc).__name__}: {exc}",
                                 []).append(b)
             continue
-        write_json(resume_path(outputs[b]), {"key": key, "record": record})
+        _keep(resume_path(outputs[b]), {"key": key, "record": record})
         records.append(record)
+        print(f"[{k}/{len(jobs)}] {b}: {_progress(record)}", flush=True)
     if failures:
         n_failed = sum(len(v) for v in failures.values())
         note = (f"\nThe {len(records)} other score(s) are kept under results/resume/scores/ and restored, not "
@@ -104,13 +106,40 @@ def score_checkpoint_on(model_path: str, jobs: dict[str, dict[str, Any]], output
     return records
 
 
+def _progress(record: dict[str, Any]) -> str:
+    """One log line per scored benchmark: score, raw value and seconds (``-`` where a value is missing)."""
+    def fmt(v: Any) -> str:
+        return f"{v:.4f}" if isinstance(v, (int, float)) and v == v else "-"
+
+    return (f"score {fmt(record.get('score'))}, raw {fmt(record.get('raw'))}, "
+            f"{record.get('seconds') or 0:.1f} s" + (f" ({record['note']})" if record.get("note") else ""))
+
+
+def _keep(path: str, data: dict[str, Any], attempts: int = 5) -> None:
+    """Write a kept score. Score jobs of models in one run folder run in parallel and share the kept scores'
+    folders, which :func:`_remove_kept` of another job may remove between our ``mkdir`` and our write: retry."""
+    for attempt in range(attempts):
+        try:
+            write_json(path, data)
+            return
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+
+
 def _remove_kept(path: Path) -> None:
-    """Remove a kept score and the folders it leaves empty (up to ``resume``)."""
+    """Remove a kept score and the folders it leaves empty (up to ``resume``). Another score job may remove or
+    fill the same folders at the same time: a folder that is gone or no longer empty ends the walk."""
     path.unlink(missing_ok=True)
     for folder in path.parents:
-        if folder.name in ("resume", ".resume", "") or not folder.is_dir() or any(folder.iterdir()):
+        if folder.name in ("resume", ".resume", ""):
             break
-        folder.rmdir()
+        try:
+            if any(folder.iterdir()):
+                break
+            folder.rmdir()
+        except OSError:  # removed by another job (FileNotFoundError) or written into meanwhile (not empty)
+            break
 
 
 def resume_path(out_path: str | os.PathLike) -> str:
