@@ -47,3 +47,28 @@ rule training_time:
         ENV
     script:
         "../scripts/training_time.py"
+
+
+# Named effects over seeds (config key effects; off when empty, e.g. config/laptop.yaml's trained vs at birth,
+# WC vs KN, CT vs DT, WC+CT vs KN+CT): results/tables/effects.csv and results/stats/effects/<name>.json.
+rule effects:
+    input:
+        scores="results/tables/scores.csv",
+    output:
+        table=report(
+            "results/tables/effects.csv",
+            caption="../report/effects.rst",
+            category="Tables",
+        ),
+        json=[f"results/stats/effects/{e['name']}.json" for e in PLAN.effects],
+    params:
+        effects=PLAN.effects,
+    localrule: True
+    log:
+        "logs/tables/effects.log",
+    benchmark:
+        "results/runtime/tables/effects.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/effects.py"

@@ -8,7 +8,8 @@ The plan's registries, in the order the default target lists them:
 
 * :attr:`Plan.scored_models`: model ids whose scores enter results/tables/scores.csv;
 * :attr:`Plan.figure_files`: what ``snakemake figures`` builds;
-* :attr:`Plan.targets`: what ``snakemake`` (rule all) builds besides those and the score table;
+* :attr:`Plan.targets`: what ``snakemake`` (rule all) builds besides those and the score table (with
+  ``results/tables/effects.csv`` when config key ``effects`` names any, :attr:`Plan.effects`);
 * :attr:`Plan.intermediates`, :attr:`Plan.figure_intermediates`: every file behind the targets of rule ``all`` and
   rule ``figures`` (:mod:`wiringup.plan.outputs`), listed as their inputs so that the same command rebuilds a
   deleted intermediate.
@@ -19,6 +20,7 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
+from wiringup.plan import effects as EF
 from wiringup.plan import experiments as E
 from wiringup.plan import figures as F
 from wiringup.plan import outputs as O
@@ -63,6 +65,7 @@ class Plan:
     scored_models: list[str] = field(default_factory=list)
     figure_files: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
+    effects: list[dict[str, Any]] = field(default_factory=list)    # rule effects (wiringup.plan.effects)
     intermediates: list[str] = field(default_factory=list)          # inputs of rule all besides the targets
     figure_intermediates: list[str] = field(default_factory=list)   # inputs of rule figures besides the figures
 
@@ -148,6 +151,7 @@ def build(config: Mapping[str, Any]) -> Plan:
     for key in E.grid_experiments(config):
         scored += E.scored_models(config, key)
     scored += transfer.models
+    effects = EF.plan(config, scored)
     wc_figures = ([f"results/figures/{fig}.{ext}" for fig in ("fig2c", "fig7") for ext in figures.formats]
                   if wc.comparisons else [])
     wc_figures += [f"results/figures/fig2b.{ext}" for ext in figures.formats] if wc.figure_fit else []
@@ -156,6 +160,7 @@ def build(config: Mapping[str, Any]) -> Plan:
     targets = ((["results/tables/wc_stats.csv"] if wc.comparisons else [])
                + ["results/tables/trained_parameters.csv", "results/tables/training_time.csv"]
                + (["results/tables/transfer_parameters.csv"] if transfer.archs else [])
+               + ([EF.TABLE] if effects else [])
                + (["results/scorecard.md", "results/scorecard.csv"] if F.PRIVATE in dbs else []))
     plan = Plan(
         config=config, data_root=config["data_root"], imagenet=config["imagenet"], model=model_slice(config),
@@ -170,7 +175,7 @@ def build(config: Mapping[str, Any]) -> Plan:
         authors_missing=config["authors"]["missing"],
         scale={"model": config["model"], "imagenet_root": config["imagenet"]["root"], "images": sup["images"],
                "epochs": sup["epochs"], "seeds": sup["seeds"], "backend": config["scoring"]["backend"]},
-        scored_models=list(dict.fromkeys(scored)), figure_files=figure_files, targets=targets)
+        scored_models=list(dict.fromkeys(scored)), figure_files=figure_files, targets=targets, effects=effects)
     run = O.run_intermediates(plan)
     figure = O.figure_intermediates(plan, run)
     return replace(plan, intermediates=O.all_intermediates(plan, run, figure), figure_intermediates=figure)

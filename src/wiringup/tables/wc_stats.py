@@ -85,13 +85,24 @@ def compare_groups(table: pd.DataFrame, *, comparison: str, init_a: str, seeds_a
                    seeds_b: Sequence[int], regions: Sequence[str] | None = None, per_benchmark: bool = True,
                    n_resamples: int = N_RESAMPLES, seed: int = 0) -> list[dict[str, Any]]:
     """Rows of one comparison (module doc): ``init_a`` at birth vs ``init_b`` at birth."""
+    return compare_selected(at_birth(table, init_a, seeds_a, what=comparison),
+                            at_birth(table, init_b, seeds_b, what=comparison), comparison=comparison,
+                            label_a=init_a, label_b=init_b, regions=regions, per_benchmark=per_benchmark,
+                            n_resamples=n_resamples, seed=seed)
+
+
+def compare_selected(rows_a: pd.DataFrame, rows_b: pd.DataFrame, *, comparison: str, label_a: str, label_b: str,
+                     regions: Sequence[str] | None = None, per_benchmark: bool = True,
+                     n_resamples: int = N_RESAMPLES, seed: int = 0) -> list[dict[str, Any]]:
+    """Rows of one comparison of two groups of score rows, one model per seed in each (module doc; the
+    ``init_a`` / ``init_b`` columns hold ``label_a`` / ``label_b``). Used by :func:`compare_groups` and
+    :mod:`wiringup.tables.effects`."""
     from wiringup.tables.scores import region_score_rows
 
+    init_a, init_b = label_a, label_b
     # the rules of every region mean: unceiled benchmarks left out, an undefined score counts as 0 (both logged)
-    a, _, zeroed_a = region_score_rows(at_birth(table, init_a, seeds_a, what=comparison), regions or REGIONS,
-                                       where=comparison)
-    b, _, zeroed_b = region_score_rows(at_birth(table, init_b, seeds_b, what=comparison), regions or REGIONS,
-                                       where=comparison)
+    a, _, zeroed_a = region_score_rows(rows_a, regions or REGIONS, where=comparison)
+    b, _, zeroed_b = region_score_rows(rows_b, regions or REGIONS, where=comparison)
     zeroed = [z.split("|", 1)[1] for z in zeroed_a + zeroed_b]
     ra, benches_a = region_rows(a, regions)
     rb, benches_b = region_rows(b, regions)
@@ -145,20 +156,20 @@ def run_comparisons(table: pd.DataFrame, comparisons: Sequence[Mapping[str, Any]
 
 
 def write_outputs(results: Mapping[str, list[dict[str, Any]]], table_path: str | Path,
-                  json_paths: Mapping[str, str | Path], *, extra: Mapping[str, Any] | None = None) -> pd.DataFrame:
+                  json_paths: Mapping[str, str | Path], *, extra: Mapping[str, Any] | None = None,
+                  columns: Sequence[str] = WC_STATS_COLUMNS, fmt: str = "wiringup-wc-stats") -> pd.DataFrame:
     """One JSON per comparison (every row with the per-seed scores) and one CSV of all rows (no score lists)."""
     rows = []
     for name, rs in results.items():
         if name not in json_paths:
             raise WiringupError(f"no output path for comparison {name!r}")
-        write_json(json_paths[name], {"format": "wiringup-wc-stats", "comparison": name, "rows": rs,
-                                      **dict(extra or {})})
+        write_json(json_paths[name], {"format": fmt, "comparison": name, "rows": rs, **dict(extra or {})})
         rows += rs
     df = pd.DataFrame(rows)
-    for col in WC_STATS_COLUMNS:
+    for col in columns:
         if col not in df.columns:
             df[col] = np.nan
-    df = df[WC_STATS_COLUMNS]
+    df = df[list(columns)]
     with atomic_path(table_path) as tmp:
         df.to_csv(tmp, index=False)
     return df
