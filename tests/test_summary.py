@@ -94,3 +94,23 @@ def test_summary_lists_the_undefined_scores_it_counted_as_zero(files, tmp_path):
     key = f"{table.loc[row, 'model_id']}|{table.loc[row, 'benchmark_id']}"
     assert s["undefined_as_zero"] == [key]
     assert "1 score(s) of this run are undefined" in S.summary_markdown(s)
+
+
+def test_summary_reports_named_effects_from_their_files(files, tmp_path):
+    from wiringup.tables import effects as TE
+
+    table = pd.read_csv(files["scores"])
+    effect = {"name": "wc_vs_kn", "regions": ["V1", "V2", "V4", "IT", "behavior"],
+              "a": {"model": "init/wc/seed{seed}", "seeds": [0, 1], "models": ["init/wc/seed0", "init/wc/seed1"]},
+              "b": {"model": "init/kn/seed{seed}", "seeds": [0, 1], "models": ["init/kn/seed0", "init/kn/seed1"]}}
+    df = TE.run(table, [effect], tmp_path / "effects.csv", {"wc_vs_kn": tmp_path / "wc_vs_kn.json"},
+                n_resamples=1000)
+    s = S.build_summary(scores=files["scores"], effects=tmp_path / "effects.csv",
+                        effect_stats=[tmp_path / "wc_vs_kn.json"], run_recipe=RECIPE, standard_variant="standard")
+    mean = next(r for r in s["effects"] if r["level"] == "mean")
+    want = df[df["level"] == "mean"].iloc[0]
+    assert mean["comparison"] == "wc_vs_kn" and mean["label_a"] == "init/wc/seed{seed}"
+    assert mean["difference"] == pytest.approx(want["difference"]) and len(mean["scores_a"]) == 2
+    md = S.summary_markdown(s)
+    assert "## Named effects over seeds" in md and "| wc_vs_kn | mean | mean over regions |" in md
+    assert S.build_summary(scores=files["scores"], run_recipe=RECIPE, standard_variant="standard")["effects"] == []

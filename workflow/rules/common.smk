@@ -83,9 +83,11 @@ def source_name(wildcards):
 def summary_inputs(wildcards):
     """The tables this run has (those the plan builds), and experiment (b)'s statistics where already built."""
     optional = {"scorecard": "results/scorecard.csv", "wc_stats": "results/tables/wc_stats.csv",
-                "training_time": "results/tables/training_time.csv"}
+                "training_time": "results/tables/training_time.csv", "effects": "results/tables/effects.csv"}
     found = {k: f for k, f in optional.items() if f in PLAN.targets}
     stats = [f"results/stats/{c['name']}.json" for c in PLAN.wc.comparisons] if "wc_stats" in found else []
     exp_b = [f for f in (f"results/stats/wc_authors_test/{arm}.json" for arm in PLAN.wc.authors_test_arms)
              if os.path.exists(f)]
-    return {"scores": "results/tables/scores.csv", **found, "stats": stats, "experiment_b": exp_b}
+    effect_stats = [f"results/stats/effects/{e['name']}.json" for e in PLAN.effects]
+    return {"scores": "results/tables/scores.csv", **found, "stats": stats, "experiment_b": exp_b,
+            "effect_stats": effect_stats}

@@ -11,6 +11,8 @@ The README types no result numbers; it points here. Every number below is read, 
   g, from ``results/tables/wc_stats.csv`` (the per-seed scores from ``results/stats/<comparison>.json``);
 * **experiment (b)** (the authors' WC files against KN at full size, one comparison per arm), from
   ``results/stats/wc_authors_test/<arm>.json`` for the arms already built (the optional target ``wc_authors_test``);
+* **named effects** over seeds (config key ``effects``, e.g. ``config/laptop.yaml``'s trained vs at birth and CT
+  vs DT), from ``results/tables/effects.csv`` and ``results/stats/effects/<name>.json``, when configured;
 * **training time** of each variant against standard training (``results/tables/training_time.csv``);
 * the **headline claims** (:data:`HEADLINE`): the paper's number, the value recomputed from the authors' raw
   scores and this run's value with both verdicts, and the verdict counts over every claim, from
@@ -19,7 +21,8 @@ The README types no result numbers; it points here. Every number below is read, 
 ``summary.json`` (``format: wiringup-summary``, ``version: 1``) holds ``scale`` (this run in words), ``inputs``
 (role -> file), ``reference`` {``model_ids``, ``brain_predictivity``, ``regions``}, ``at_birth`` (one row per
 comparison × level × region/benchmark: the columns of :data:`AT_BIRTH_COLUMNS` plus ``min_permutation_p``,
-``scores_a`` and ``scores_b``), ``experiment_b`` (the same rows, or null), ``training_time`` (rows), ``claims``
+``scores_a`` and ``scores_b``), ``experiment_b`` (the same rows, or null), ``effects`` (the same rows, ``comparison`` = the effect's
+name, ``label_a`` / ``label_b`` = its model-id templates; [] when none), ``training_time`` (rows), ``claims``
 (the headline rows: :data:`CLAIM_COLUMNS`), ``claims_missing`` (headline ids the scorecard lacks) and
 ``verdicts`` {``authors``, ``this_run``: verdict -> count}. Non-finite numbers are null. ``summary.md`` shows the
 same as tables. A missing optional input leaves its part empty (null or []) and says so.
@@ -110,12 +113,12 @@ def _stats_rows(rows: Iterable[Mapping[str, Any]], scores: Mapping[tuple, Mappin
     return out
 
 
-def _json_rows(paths: Iterable[str | Path]) -> dict[tuple, Mapping[str, Any]]:
+def _json_rows(paths: Iterable[str | Path], key: str = "comparison") -> dict[tuple, Mapping[str, Any]]:
     found = {}
     for p in paths:
         for r in read_json(p).get("rows", []):
             region = r.get("region")
-            found[(r.get("comparison"), r.get("level"), None if region is None else str(region))] = r
+            found[(r.get(key), r.get("level"), None if region is None else str(region))] = r
     return found
 
 
@@ -131,7 +134,8 @@ def read_scorecard(path: str | Path) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------ building
 def build_summary(*, scores: str | Path, scorecard: str | Path | None = None, wc_stats: str | Path | None = None,
                   stats: Iterable[str | Path] = (), experiment_b: Iterable[str | Path] = (),
-                  training_time: str | Path | None = None, scale: str = "", missing: str = "nan",
+                  training_time: str | Path | None = None, effects: str | Path | None = None,
+                  effect_stats: Iterable[str | Path] = (), scale: str = "", missing: str = "nan",
                   run_recipe: Mapping[str, Any] | None = None, standard_variant: str | None = None
                   ) -> dict[str, Any]:
     """The summary as a JSON-ready dict (module doc) from the files the pipeline wrote."""
@@ -140,7 +144,8 @@ def build_summary(*, scores: str | Path, scorecard: str | Path | None = None, wc
     stats = list(stats)
     experiment_b = [experiment_b] if isinstance(experiment_b, (str, Path)) else list(experiment_b or [])
     inputs = {"scores": str(scores), "scorecard": scorecard, "wc_stats": wc_stats, "stats": [str(s) for s in stats],
-              "experiment_b": [str(e) for e in experiment_b], "training_time": training_time}
+              "experiment_b": [str(e) for e in experiment_b], "training_time": training_time, "effects": effects,
+              "effect_stats": [str(e) for e in effect_stats]}
     out: dict[str, Any] = {"format": FORMAT, "version": VERSION, "scale": scale,
                            "inputs": {k: (str(v) if isinstance(v, Path) else v) for k, v in inputs.items()}}
     from wiringup.tables.scores import undefined_rows
@@ -158,6 +163,13 @@ def build_summary(*, scores: str | Path, scorecard: str | Path | None = None, wc
         out["at_birth"] = []
     out["experiment_b"] = ([row for e in experiment_b for row in _stats_rows(read_json(e).get("rows", []))]
                            if experiment_b else None)
+    if effects:
+        table = pd.read_csv(effects).rename(columns={"effect": "comparison"})
+        rows = table.astype(object).where(table.notna(), None).to_dict("records")
+        per_seed = _json_rows(effect_stats, key="effect")
+        out["effects"] = _stats_rows(rows, per_seed)
+    else:
+        out["effects"] = []
     if training_time:
         tt = pd.read_csv(training_time)
         tt = tt[[c for c in TIME_COLUMNS if c in tt.columns]]
@@ -242,6 +254,12 @@ def summary_markdown(s: Mapping[str, Any]) -> str:
         lines += _stats_table(s["experiment_b"]) + [""]
     else:
         lines += ["Not built in this run (`snakemake --cores 2 wc_authors_test`, then rerun this rule).", ""]
+    if s.get("effects"):
+        lines += ["## Named effects over seeds (config key `effects`)", ""]
+        lines += _stats_table(s["effects"]) + [
+            "", "Group a and b of each effect: " + "; ".join(
+                f"{name}: `{a}` vs `{b}`" for name, a, b in dict.fromkeys(
+                    (r["comparison"], r["label_a"], r["label_b"]) for r in s["effects"])) + ".", ""]
     if s["training_time"]:
         lines += ["## Training time against standard training", ""]
         lines += _table(["variant", "images", "seed", "s per step", "reference", "reference s per step",
