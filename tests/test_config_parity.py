@@ -237,14 +237,14 @@ def test_the_elbow_rule_stays_an_option():
 
 def test_laptop_config_differs_from_the_default_only_in_scale(schema, configs):
     """config/laptop.yaml (issue 13, item 8) scales the default through x-scale keys only; its one added variant
-    (standard_2ep) is standard training under another name, with standard's recipe."""
+    (standard_short) is standard training under another name, with standard's recipe."""
     default, _ = configs
     laptop = validated_config(DEFAULT, REPO / "config" / "laptop.yaml")
     diffs = list(differences(default, laptop))
     assert diffs
     added = [p for p, a, _ in diffs if p[:1] == ("variants",)]
-    assert added == [("variants", "standard_2ep")]
-    assert laptop["variants"]["standard_2ep"] == default["variants"]["standard"]
+    assert added == [("variants", "standard_short")]
+    assert laptop["variants"]["standard_short"] == default["variants"]["standard"]
     unmarked = [f"{_key(p)}: {a!r} vs {b!r}" for p, a, b in diffs
                 if p[:1] != ("variants",) and scale_mark(schema, p) is None]
     assert not unmarked, "config/laptop.yaml changes keys not marked x-scale:\n" + "\n".join(unmarked)
