@@ -222,6 +222,14 @@ def _stats_table(rows: list[dict[str, Any]]) -> list[str]:
                    "a − b", "Welch p", "permutation p", "smallest possible p", "Hedges' g"], body)
 
 
+def effects_table(effects_csv: str | Path, level: str = "mean") -> list[str]:
+    """The Markdown table of ``results/tables/effects.csv``'s rows at ``level`` (as in ``summary.md``); the README
+    quotes the laptop configuration's table made by this function (tests/test_readme_numbers.py)."""
+    table = pd.read_csv(effects_csv).rename(columns={"effect": "comparison"})
+    table = table[table["level"] == level]
+    return _stats_table(_stats_rows(table.astype(object).where(table.notna(), None).to_dict("records")))
+
+
 def summary_markdown(s: Mapping[str, Any]) -> str:
     ref = s["reference"]
     lines = ["# Results summary", "",
