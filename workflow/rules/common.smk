@@ -88,6 +88,6 @@ def summary_inputs(wildcards):
     stats = [f"results/stats/{c['name']}.json" for c in PLAN.wc.comparisons] if "wc_stats" in found else []
     exp_b = [f for f in (f"results/stats/wc_authors_test/{arm}.json" for arm in PLAN.wc.authors_test_arms)
              if os.path.exists(f)]
-    effect_stats = [f"results/stats/effects/{e['name']}.json" for e in PLAN.effects]
+    effect_stats = [e["json"] for e in PLAN.effects]
     return {"scores": "results/tables/scores.csv", **found, "stats": stats, "experiment_b": exp_b,
             "effect_stats": effect_stats}

@@ -60,7 +60,7 @@ rule effects:
             caption="../report/effects.rst",
             category="Tables",
         ),
-        json=[f"results/stats/effects/{e['name']}.json" for e in PLAN.effects],
+        json=[e["json"] for e in PLAN.effects],
     params:
         effects=PLAN.effects,
     localrule: True

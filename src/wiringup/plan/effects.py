@@ -37,11 +37,13 @@ def group_models(template: str, seeds: Sequence[int], key: str) -> list[str]:
 
 
 def plan(config: Mapping[str, Any], scored: Sequence[str]) -> list[dict[str, Any]]:
-    """The effects of rule ``effects``: name, regions and per group (a, b) the template, seeds and model ids."""
+    """The effects of rule ``effects``: name, output JSON, regions and per group (a, b) the template, seeds and
+    model ids."""
     known = set(scored)
     out = []
     for name, spec in (config.get("effects") or {}).items():
-        effect = {"name": name, "regions": list(spec.get("regions") or config["scoring"]["predictivity_regions"])}
+        effect = {"name": name, "json": json_path(name),
+                  "regions": list(spec.get("regions") or config["scoring"]["predictivity_regions"])}
         for g in ("a", "b"):
             key = f"effects.{name}.{g}"
             seeds = [int(s) for s in spec[g]["seeds"]]

@@ -113,6 +113,16 @@ def _stats_rows(rows: Iterable[Mapping[str, Any]], scores: Mapping[tuple, Mappin
     return out
 
 
+def _csv_rows(path: str | Path, scores: Mapping[tuple, Mapping[str, Any]] | None = None, *,
+              level: str | None = None) -> list[dict[str, Any]]:
+    """Summary rows of a statistics CSV (wc_stats.csv, or effects.csv with ``effect`` read as ``comparison``),
+    optionally of one ``level`` only."""
+    table = pd.read_csv(path).rename(columns={"effect": "comparison"})
+    if level is not None:
+        table = table[table["level"] == level]
+    return _stats_rows(table.astype(object).where(table.notna(), None).to_dict("records"), scores)
+
+
 def _json_rows(paths: Iterable[str | Path], key: str = "comparison") -> dict[tuple, Mapping[str, Any]]:
     found = {}
     for p in paths:
@@ -155,21 +165,10 @@ def build_summary(*, scores: str | Path, scorecard: str | Path | None = None, wc
                                  standard_variant=standard_variant)
     undefined = score_table[undefined_rows(score_table)]
     out["undefined_as_zero"] = sorted(f"{m}|{b}" for m, b in zip(undefined["model_id"], undefined["benchmark_id"]))
-    if wc_stats:
-        table = pd.read_csv(wc_stats)
-        rows = table.astype(object).where(table.notna(), None).to_dict("records")
-        out["at_birth"] = _stats_rows(rows, _json_rows(stats))
-    else:
-        out["at_birth"] = []
+    out["at_birth"] = _csv_rows(wc_stats, _json_rows(stats)) if wc_stats else []
     out["experiment_b"] = ([row for e in experiment_b for row in _stats_rows(read_json(e).get("rows", []))]
                            if experiment_b else None)
-    if effects:
-        table = pd.read_csv(effects).rename(columns={"effect": "comparison"})
-        rows = table.astype(object).where(table.notna(), None).to_dict("records")
-        per_seed = _json_rows(effect_stats, key="effect")
-        out["effects"] = _stats_rows(rows, per_seed)
-    else:
-        out["effects"] = []
+    out["effects"] = _csv_rows(effects, _json_rows(effect_stats, key="effect")) if effects else []
     if training_time:
         tt = pd.read_csv(training_time)
         tt = tt[[c for c in TIME_COLUMNS if c in tt.columns]]
@@ -225,9 +224,7 @@ def _stats_table(rows: list[dict[str, Any]]) -> list[str]:
 def effects_table(effects_csv: str | Path, level: str = "mean") -> list[str]:
     """The Markdown table of ``results/tables/effects.csv``'s rows at ``level`` (as in ``summary.md``); the README
     quotes the laptop configuration's table made by this function (tests/test_readme_numbers.py)."""
-    table = pd.read_csv(effects_csv).rename(columns={"effect": "comparison"})
-    table = table[table["level"] == level]
-    return _stats_table(_stats_rows(table.astype(object).where(table.notna(), None).to_dict("records")))
+    return _stats_table(_csv_rows(effects_csv, level=level))
 
 
 def summary_markdown(s: Mapping[str, Any]) -> str:

@@ -28,7 +28,8 @@ def select(table: pd.DataFrame, models: Sequence[str], seeds: Sequence[int], wha
     must have scores (else an error naming them and the rule to run)."""
     if "model_id" not in table.columns:
         raise WiringupError(f"{what}: the score table has no column 'model_id'; pass results/tables/scores.csv")
-    missing = [m for m in models if m not in set(table["model_id"])]
+    scored = set(table["model_id"])
+    missing = [m for m in models if m not in scored]
     if missing:
         raise WiringupError(f"{what}: no scores of {missing[:4]} in the score table; score them "
                             f"(`snakemake results/tables/scores.csv`) or change config key effects")
