@@ -223,7 +223,7 @@ def test_arms_plan_one_factor_each(config):
     t = P.authors_test(config)
     assert set(t["arms"]) == {"bn_none", "bn_reestimate", "bn_batch_stats", "bic_bn_none", "bic_bn_reestimate",
                               "bic_bn_batch_stats"}
-    assert t["regions"] == config["scoring"]["predictivity_regions"]   # every region scored, not V4 only
+    assert t["regions"] == ["V1", "V2", "V4", "IT"]   # every brain region its benchmarks cover, not V4 only
     arm = t["arms"]["bn_reestimate"]
     assert (arm["init"], arm["control"]) == ("wc_authors_bn_reestimate", "kn_full_bn_reestimate")
     assert t["arms"]["bic_bn_reestimate"]["control"] == "kn_full_bn_reestimate"   # one KN control per treatment
@@ -231,8 +231,8 @@ def test_arms_plan_one_factor_each(config):
     assert (t["arms"]["bn_none"]["init"], t["arms"]["bn_none"]["control"]) == ("wc_authors", "kn_full")
     assert "bn" not in P.init_model_config(config, "wc_authors") and "bn" not in P.init_model_config(config, "kn_full")
     p = P.init_model_config(config, "kn_full_bn_reestimate")
-    assert p["bn"] == {"mode": "reestimate", "images": 500, "batch_size": 50, "input_size": 224,
-                       "manifest": "results/manifests/train_n500.tsv", "data_root": config["data_root"],
+    assert p["bn"] == {"mode": "reestimate", "images": 200, "batch_size": 50, "input_size": 224,
+                       "manifest": "results/manifests/train_n200.tsv", "data_root": config["data_root"],
                        "imagenet_root": config["imagenet"]["root"]}
     assert P.init_model_config(config, "wc_authors_bn_batch_stats")["bn"] == {"mode": "batch_stats"}
     assert P.init_model_config(config, "wc_authors_bn_batch_stats")["sampling"] == \
@@ -245,9 +245,40 @@ def test_arms_plan_one_factor_each(config):
     assert len(P.authors_test_models(config)) == 90 and len(P.authors_test_models(config, "bn_none")) == 20
     plan = P.plan(config)
     assert plan.init_inputs("wc_authors_bic_bn_reestimate") == {
-        "wc": "results/wc/authors_bic/distributions.npz", "manifest": "results/manifests/train_n500.tsv"}
+        "wc": "results/wc/authors_bic/distributions.npz", "manifest": "results/manifests/train_n200.tsv"}
     assert plan.init_inputs("kn_full_bn_batch_stats") == {}
     assert "wc_authors_bn_reestimate" not in P.method_inits(config)["wc"]   # Fig. 7 is unchanged
+
+
+def test_authors_test_benchmarks_subset(config):
+    """``authors_test.benchmarks`` picks what experiment (b)'s models are scored on; null = every benchmark a model
+    without a classifier gets; ``regions: null`` then means the regions those benchmarks cover."""
+    from wiringup.plan.build import build
+    from wiringup.plan.scoring import plan as scoring_plan
+
+    every = scoring_plan(config).baseline_benchmarks
+    c = copy.deepcopy(config)
+    t = c["weight_compression"]["authors_test"]
+    t["benchmarks"], t["regions"] = None, None
+    assert P.authors_test(c)["benchmarks"] == every and "Imagenette80-top1" not in every
+    assert P.authors_test(c)["regions"] == c["scoring"]["predictivity_regions"]
+    t["benchmarks"] = ["tong.Coggan2024_fMRI.V2-rdm", "MajajHong2015slice.IT-pls"]
+    got = P.authors_test(c)
+    assert got["benchmarks"] == ["MajajHong2015slice.IT-pls", "tong.Coggan2024_fMRI.V2-rdm"]   # scoring order
+    assert got["regions"] == ["V2", "IT"]                    # predictivity order, behaviour and V1/V4 not covered
+    assert P.authors_test_arm(c, "bn_none")["regions"] == ["V2", "IT"]
+    plan = build(c)
+    files = plan.authors_test_scores("bn_none")
+    assert len(files) == 2 * 20 and {f.split("/")[2] for f in files} == set(got["benchmarks"])
+    t["regions"] = ["V4"]                                    # an explicit list is kept
+    assert P.authors_test(c)["regions"] == ["V4"]
+    for bad, match in ((["Imagenette80-top1"], "not benchmarks an untrained model"),
+                       (["Nope.V4-pls"], r"\['Nope.V4-pls'\]"), ([], "empty")):
+        t["benchmarks"] = bad
+        with pytest.raises(WiringupError, match="weight_compression.authors_test.benchmarks"):
+            P.authors_test(c)
+        with pytest.raises(WiringupError, match=match):
+            P.authors_test(c)
 
 
 @pytest.mark.parametrize("edit, match", [

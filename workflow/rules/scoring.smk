@@ -50,20 +50,21 @@ use rule score as score_baseline with:
         "results/runtime/scores/baselines/{baseline}.tsv"
 
 
-# Experiment (b) (target wc_authors_test): its full-size models at birth are scored on the neural benchmarks only,
-# at their init's input size (224 px): ImageNet top-1 of an untrained model is chance, and at full size it would be
-# most of the job's CPU time. `ruleorder` gives these models to this rule; other models keep rule `score`.
+# Experiment (b) (target wc_authors_test): its full-size models at birth are scored at their init's input size
+# (224 px) on weight_compression.authors_test.benchmarks (null: every benchmark a baseline gets; never top-1: an
+# untrained model's is chance, and at full size it would be most of the job's CPU time). `ruleorder` gives these
+# models to this rule; other models keep rule `score`.
 use rule score as score_authors_test with:
     input:
         model="results/models/{model}.pt",
-        **PLAN.scoring.inputs(PLAN.scoring.baseline_benchmarks),
-        prefetch=ancient(PLAN.scoring.prefetched(PLAN.scoring.baseline_benchmarks)),
+        **PLAN.scoring.inputs(PLAN.wc.authors_test["benchmarks"]),
+        prefetch=ancient(PLAN.scoring.prefetched(PLAN.wc.authors_test["benchmarks"])),
     output:
-        expand("results/scores/{benchmark}/{{model}}.json", benchmark=PLAN.scoring.baseline_benchmarks),
+        expand("results/scores/{benchmark}/{{model}}.json", benchmark=PLAN.wc.authors_test["benchmarks"]),
     wildcard_constraints:
         model="|".join(re.escape(m) for m in PLAN.wc.authors_test_models),
     params:
-        jobs=PLAN.scoring.jobs(PLAN.scoring.baseline_benchmarks),
+        jobs=PLAN.scoring.jobs(PLAN.wc.authors_test["benchmarks"]),
 
 
 ruleorder: score_authors_test > score

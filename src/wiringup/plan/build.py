@@ -102,10 +102,10 @@ class Plan:
         return self.scoring.score_files(self.scored_models)
 
     def authors_test_scores(self, arm: str | None = None) -> list[str]:
-        """Score JSONs of experiment (b) (of one arm, or of all): its models at birth on the neural benchmarks
-        (rule score_authors_test)."""
+        """Score JSONs of experiment (b) (of one arm, or of all): its models at birth on its benchmarks
+        (``weight_compression.authors_test.benchmarks``; rule score_authors_test)."""
         models = self.wc.authors_test_models if arm is None else self.wc.arm_models[arm]
-        return [score_path(b, m) for b in self.scoring.baseline_benchmarks for m in models]
+        return [score_path(b, m) for b in self.wc.authors_test["benchmarks"] for m in models]
 
     # ------------------------------------------------------------------------------------------ figure params
     def wc_figure_params(self) -> dict[str, Any]:

@@ -79,6 +79,13 @@ class ScoringPlan:
                       "manifest": VAL_MANIFEST if local and d["type"] == TOP1 else None}
         return out
 
+    def region(self, benchmark: str) -> str:
+        """The region a benchmark scores (V1, V2, V4, IT, behavior; imagenet for top-1)."""
+        d = self.benchmarks[benchmark]
+        if d["backend"] == BRAINSCORE:
+            return BENCHMARK_REGIONS[benchmark]
+        return d.get("region") or "imagenet"
+
     def score_files(self, models: Iterable[str]) -> list[str]:
         """Every score JSON of the score table: each model on each active benchmark, then the baselines."""
         models = list(dict.fromkeys(models))

@@ -291,7 +291,15 @@ def authors_test(config: Mapping[str, Any]) -> dict[str, Any]:
     seeds = [int(s) for s in t["seeds"]]
     if len(seeds) < 2:
         raise WiringupError("config key weight_compression.authors_test.seeds: at least 2 seeds")
-    regions = t["regions"] if t["regions"] is not None else config["scoring"]["predictivity_regions"]
+    benches = authors_test_benchmarks(config)
+    if t["regions"] is not None:
+        regions = t["regions"]
+    else:   # the regions of brain predictivity that the tested benchmarks cover
+        from wiringup.plan.scoring import plan as scoring_plan
+
+        scoring = scoring_plan(config)
+        covered = {scoring.region(b) for b in benches}
+        regions = [r for r in config["scoring"]["predictivity_regions"] if r in covered]
     if not t["arms"]:
         raise WiringupError("config key weight_compression.authors_test.arms: at least one arm")
     derived = arm_inits(config)   # validates the arms' inits and treatments
@@ -307,7 +315,27 @@ def authors_test(config: Mapping[str, Any]) -> dict[str, Any]:
             a[role] = base if known[base]["bn"] == spec["bn"] else arm_init_name(base, spec["bn"])
             assert a[role] in known or a[role] in derived
         arms[arm] = a
-    return {"seeds": seeds, "regions": list(regions), "arms": arms}
+    return {"seeds": seeds, "regions": list(regions), "benchmarks": benches, "arms": arms}
+
+
+def authors_test_benchmarks(config: Mapping[str, Any]) -> list[str]:
+    """The benchmarks experiment (b)'s models are scored on (rule score_authors_test): ``authors_test.benchmarks``,
+    each one an active benchmark a model without a classifier is scored on, or (null) all of those."""
+    from wiringup.plan.scoring import plan as scoring_plan
+
+    allowed = scoring_plan(config).baseline_benchmarks
+    chosen = _wc(config)["authors_test"]["benchmarks"]
+    if chosen is None:
+        return list(allowed)
+    key = "config key weight_compression.authors_test.benchmarks"
+    if not chosen:
+        raise WiringupError(f"{key}: empty; list at least one benchmark, or null for all of them")
+    bad = [b for b in chosen if b not in allowed]
+    if bad:
+        raise WiringupError(f"{key}: {bad} are not benchmarks an untrained model is scored on in this config (the "
+                            f"active neural and behavioural ones of scoring.backend {config['scoring']['backend']!r}: "
+                            f"{allowed}); enable them under scoring.benchmarks or remove them here")
+    return [b for b in allowed if b in chosen]   # the scoring order, each once
 
 
 def authors_test_arm(config: Mapping[str, Any], arm: str) -> dict[str, Any]:
@@ -385,7 +413,7 @@ class WcPlan:
     authors: dict[str, Any]                    # params `authors` of rule import_wc (results/wc/authors)
     authors_files: list[str]                   # the files rule import_wc reads
     authors_sources: dict[str, dict[str, Any]]  # import name (authors, refits) -> params `authors` of import_wc
-    authors_test: dict[str, Any]               # experiment (b): seeds, regions, arms
+    authors_test: dict[str, Any]               # experiment (b): seeds, regions, benchmarks, arms
     authors_test_models: list[str]             # its models at birth (every arm)
     input_sizes: dict[str, int]                # init name -> the input size its models are scored at, if its own
     input_size: int                            # model.input_size
