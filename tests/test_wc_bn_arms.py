@@ -231,8 +231,8 @@ def test_arms_plan_one_factor_each(config):
     assert (t["arms"]["bn_none"]["init"], t["arms"]["bn_none"]["control"]) == ("wc_authors", "kn_full")
     assert "bn" not in P.init_model_config(config, "wc_authors") and "bn" not in P.init_model_config(config, "kn_full")
     p = P.init_model_config(config, "kn_full_bn_reestimate")
-    assert p["bn"] == {"mode": "reestimate", "images": 200, "batch_size": 50, "input_size": 224,
-                       "manifest": "results/manifests/train_n200.tsv", "data_root": config["data_root"],
+    assert p["bn"] == {"mode": "reestimate", "images": 100, "batch_size": 50, "input_size": 224,
+                       "manifest": "results/manifests/train_n100.tsv", "data_root": config["data_root"],
                        "imagenet_root": config["imagenet"]["root"]}
     assert P.init_model_config(config, "wc_authors_bn_batch_stats")["bn"] == {"mode": "batch_stats"}
     assert P.init_model_config(config, "wc_authors_bn_batch_stats")["sampling"] == \
@@ -245,7 +245,7 @@ def test_arms_plan_one_factor_each(config):
     assert len(P.authors_test_models(config)) == 90 and len(P.authors_test_models(config, "bn_none")) == 20
     plan = P.plan(config)
     assert plan.init_inputs("wc_authors_bic_bn_reestimate") == {
-        "wc": "results/wc/authors_bic/distributions.npz", "manifest": "results/manifests/train_n200.tsv"}
+        "wc": "results/wc/authors_bic/distributions.npz", "manifest": "results/manifests/train_n100.tsv"}
     assert plan.init_inputs("kn_full_bn_batch_stats") == {}
     assert "wc_authors_bn_reestimate" not in P.method_inits(config)["wc"]   # Fig. 7 is unchanged
 

@@ -224,7 +224,16 @@ def _stats_table(rows: list[dict[str, Any]]) -> list[str]:
 def effects_table(effects_csv: str | Path, level: str = "mean") -> list[str]:
     """The Markdown table of ``results/tables/effects.csv``'s rows at ``level`` (as in ``summary.md``); the README
     quotes the laptop configuration's table made by this function (tests/test_readme_numbers.py)."""
-    return _stats_table(_csv_rows(effects_csv, level=level))
+    return stats_table([effects_csv], levels=(level,))
+
+
+def stats_table(csvs: Iterable[str | Path], levels: Iterable[str] = ("mean",)) -> list[str]:
+    """The Markdown table (as in ``summary.md``) of the rows at ``levels`` of statistics CSVs in the WC-statistics
+    format (wc_stats.csv, experiment (b)'s results/tables/wc_authors_test/<arm>.csv, effects.csv), file by file in
+    the given order, each file's rows in its own order; the README quotes tables made by this function."""
+    wanted = set(levels)
+    rows = [r for path in csvs for r in _csv_rows(path) if r["level"] in wanted]
+    return _stats_table(rows)
 
 
 def summary_markdown(s: Mapping[str, Any]) -> str:
