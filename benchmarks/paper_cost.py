@@ -19,13 +19,11 @@ prints, as Markdown:
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -72,19 +70,11 @@ def training_rates(run_dir: Path) -> pd.DataFrame:
 
 
 def paper_config() -> dict:
-    from snakemake.utils import validate
+    from wiringup.plan.checks import load_config
 
-    def merge(base: dict, over: dict) -> dict:  # Snakemake's --configfile merge: nested dicts key by key
-        out = copy.deepcopy(base)
-        for k, v in over.items():
-            out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
-        return out
-
-    cfg = merge(yaml.safe_load((REPO / "config" / "config.yaml").read_text()),
-                yaml.safe_load((REPO / "config" / "paper.yaml").read_text()))
-    cfg["imagenet"]["root"] = "imagenette80"  # the placeholder root is refused; the plan's counts do not use it
-    validate(cfg, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
-    return cfg
+    # the placeholder ImageNet root is refused; the plan's counts do not use it
+    return load_config(REPO / "config" / "config.yaml", REPO / "config" / "paper.yaml",
+                       {"imagenet": {"root": "imagenette80"}})
 
 
 def paper_training(cfg: dict) -> pd.DataFrame:

@@ -15,31 +15,8 @@ REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
-
-def deep_merge(base: dict, over: dict) -> dict:
-    """Snakemake's --configfile semantics: nested mappings merge, everything else replaces."""
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
-def validated_config(config: dict | str | Path, *overrides: dict | str | Path) -> dict:
-    """The config as the workflow sees it: config files merged in order (Snakemake's --configfile) and validated
-    against the schema, which fills in its defaults (workflow/rules/common.smk). Dicts are copied, not changed."""
-    import copy
-
-    import yaml
-    from snakemake.utils import validate
-
-    def load(c):
-        return yaml.safe_load(Path(c).read_text()) if isinstance(c, (str, Path)) else copy.deepcopy(c)
-
-    out = load(config)
-    for o in overrides:
-        out = deep_merge(out, load(o))
-    validate(out, str(SCHEMA))
-    return out
+# the config as the workflow sees it (files merged as --configfile merges them, validated, defaults filled in)
+from wiringup.plan.checks import deep_merge, load_config as validated_config  # noqa: E402,F401 - used by tests
 
 
 @pytest.fixture(scope="session")
