@@ -34,6 +34,12 @@ embedded default's model (CORnet-S width 0.25 at birth, 64 px, gratings rendered
 default 96): our cost and score per benchmark (all 7 in one process, sharing the responses, then one alone without
 the cache), and brainscore-vision's own ``Marques2020_DeValois1982-pref_or`` on the same data and model
 (wiringup.scoring.brainscore.local_marques2020), one run each, and the ratio.
+
+``--shared-job``: instead, one scoring job (``wiringup.scoring.jobs.score_checkpoint_on``) on the benchmarks that
+show the same images to several regions (Coggan2024 V1/V2/V4/IT, the MajajHong2015 slice V4/IT: config.yaml's
+experiment (b) suite), with the job's shared forward passes, against the same benchmarks scored one by one
+(``score_checkpoint``, each its own load and passes), on a CORnet-S at birth of ``--width`` at ``--input-size``
+px (default full size at 224, as experiment (b)); checks the scores are equal, prints both times and the ratio.
 """
 from __future__ import annotations
 
@@ -205,6 +211,52 @@ def marques2020_comparison(data_root: Path, width: float = 0.25, input_size: int
     return 0
 
 
+def shared_job_comparison(data_root: Path, width: float = 1.0, input_size: int = 224) -> int:
+    """One scoring job with shared forward passes vs its benchmarks scored one by one (module doc)."""
+    import tempfile
+
+    import torch
+
+    from wiringup.nets.checkpoints import save_checkpoint
+    from wiringup.nets.registry import build_model
+    from wiringup.scoring.jobs import score_checkpoint, score_checkpoint_on
+
+    torch.set_num_threads(1)
+    mc = {"arch": "cornet_s", "width": width, "num_classes": 1000 if width == 1.0 else 10}
+    regions = {"tong.Coggan2024_fMRI.{}-rdm": ("coggan2024_fmri", "coggan2024_fmri", ["IT", "V1", "V2", "V4"]),
+               "MajajHong2015slice.{}-pls": ("majajhong2015_slice", "majajhong2015_slice", ["IT", "V4"])}
+    jobs = {}
+    for pattern, (kind, path, rs) in regions.items():
+        for r in rs:
+            b = pattern.format(r)
+            jobs[b] = {"benchmark": {"id": b, "backend": "local", "type": kind, "path": path, "region": r},
+                       "assembly": None, "manifest": None}
+    jobs = dict(sorted(jobs.items()))   # the scoring plan's order
+    kw = dict(model_id="init/kn/seed0", data_root=str(data_root), input_size=input_size,
+              scoring={"batch_size": 64, "pls": {}, "ceiling": {}})
+    with tempfile.TemporaryDirectory() as tmp:
+        ckpt = os.path.join(tmp, "m.pt")
+        save_checkpoint(ckpt, build_model(seed=0, **mc), mc, {"init": "kn", "seed": 0, "epoch": 0.0})
+        first = next(iter(jobs))   # warm-up (imports, file caches), not timed
+        score_checkpoint(ckpt, os.path.join(tmp, "warmup.json"), benchmark=jobs[first]["benchmark"], **kw)
+        t0 = time.perf_counter()
+        alone = {b: score_checkpoint(ckpt, os.path.join(tmp, f"alone_{b}.json"), benchmark=j["benchmark"], **kw)
+                 for b, j in jobs.items()}
+        alone_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        shared = score_checkpoint_on(ckpt, jobs, {b: os.path.join(tmp, f"{b}.json") for b in jobs}, **kw)
+        shared_s = time.perf_counter() - t0
+    for r in shared:
+        b = r["benchmark_id"]
+        same = r["raw"] == alone[b]["raw"] and r["score"] == alone[b]["score"]
+        print(f"{b}: raw {r['raw']:.6f} (one by one {alone[b]['raw']:.6f}, {'equal' if same else 'DIFFERENT'})")
+        if not same:
+            return 1
+    print(f"CORnet-S width {width} at {input_size} px, one thread, {len(jobs)} benchmarks: one by one "
+          f"{alone_s:.1f} s, one job with shared passes {shared_s:.1f} s, ratio {alone_s / shared_s:.2f}x")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -226,8 +278,14 @@ def main(argv=None) -> int:
                         help="time the Marques2020 V1-property benchmarks instead (ours; brainscore-vision's pref_or)")
     parser.add_argument("--marques-image-size", type=int, default=96,
                         help="pixels the 12-degree gratings are rendered at (default 96; Brain-Score 672)")
+    parser.add_argument("--shared-job", action="store_true",
+                        help="time one scoring job with shared forward passes against its benchmarks one by one")
+    parser.add_argument("--width", type=float, default=1.0, help="--shared-job: CORnet-S width (default 1.0)")
+    parser.add_argument("--input-size", type=int, default=224, help="--shared-job: input size (default 224)")
     args = parser.parse_args(argv)
     logging.getLogger().setLevel(logging.WARNING)
+    if args.shared_job:
+        return shared_job_comparison(args.data_root, width=args.width, input_size=args.input_size)
     if args.coggan2024:
         return coggan2024_comparison(args.data_root)
     if args.cowley_sessions:

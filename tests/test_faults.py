@@ -337,6 +337,7 @@ def test_a_failing_benchmark_keeps_the_other_scores(tmp_path: Path, monkeypatch,
         return record
 
     monkeypatch.setattr(J, "score_checkpoint", fake_score)
+    monkeypatch.setattr(J, "_load_shared", lambda *a: ("model", {}, {}))   # loaded once, here a stand-in
     run = lambda: J.score_checkpoint_on(str(model), benches, outputs, model_id="m", data_root=".",  # noqa: E731
                                         scoring={}, input_size=32)
     with pytest.raises(WiringupError) as exc:

@@ -436,3 +436,61 @@ def test_a_family_benchmark_is_packaged_and_scored_by_the_scoring_job(data_root,
     assert np.isfinite(from_file["raw"]) and from_file["ceiling"] > 0
     assert from_file["score"] == pytest.approx(from_folder["score"], abs=1e-9)
     assert json.loads((tmp_path / "a.json").read_text())["format"] == "wiringup-score"
+
+
+# ------------------------------------------------------------- activations shared by the benchmarks of one job
+def test_extract_layers_captures_earlier_layers_in_the_same_pass():
+    """Layers of ``also`` reached before the stop come from the same passes and equal their own extraction; a
+    layer after the stop is not computed."""
+    from wiringup.nets.registry import REGION_LAYERS, build_model
+    from wiringup.scoring.features import extract_layers
+
+    model = build_model(seed=0, arch="cornet_s", width=0.125, num_classes=10)
+    x = torch.randn(5, 3, 32, 32)
+    L = REGION_LAYERS["cornet_s"]
+    got = extract_layers(model, x, L["IT"], batch_size=2, also=[L["V1"], L["V2"], L["V4"]])
+    assert set(got) == {L["V1"], L["V2"], L["V4"], L["IT"]}
+    for layer, feats in got.items():
+        np.testing.assert_array_equal(feats, extract_features(model, x, layer, batch_size=2))
+    assert set(extract_layers(model, x, L["V1"], also=[L["IT"]])) == {L["V1"]}   # IT is after the stop
+
+
+def test_a_scoring_job_shares_forward_passes_and_gives_each_benchmark_its_own_score(data_root, tmp_path):
+    """Coggan2024's four regions show the same 24 images: scored in one job (score_checkpoint_on), the pass that
+    stops at IT serves V1, V2 and V4 too, and every score JSON equals the one its benchmark gets alone."""
+    import json
+
+    from wiringup.nets.checkpoints import save_checkpoint
+    from wiringup.nets.registry import build_model
+    from wiringup.scoring import features as F
+    from wiringup.scoring.jobs import score_checkpoint, score_checkpoint_on
+
+    if not (data_root / "coggan2024_fmri").is_dir():
+        pytest.skip("coggan2024_fmri not in the shared data")
+    mc = {"arch": "cornet_s", "width": 0.125, "num_classes": 10}
+    save_checkpoint(tmp_path / "m.pt", build_model(seed=0, **mc), mc, {"init": "kn", "seed": 0, "epoch": 0.0})
+    jobs = {f"tong.Coggan2024_fMRI.{r}-rdm": {"benchmark": {"id": f"tong.Coggan2024_fMRI.{r}-rdm", "backend": "local",
+                                                             "type": "coggan2024_fmri", "path": "coggan2024_fmri",
+                                                             "region": r}, "assembly": None, "manifest": None}
+            for r in ("IT", "V1", "V2", "V4")}   # the job's order: IT first, as the scoring plan sorts the ids
+    kw = dict(model_id="init/kn/seed0", data_root=str(data_root), input_size=32,
+              scoring={"batch_size": 64, "pls": {}, "ceiling": {}})
+    passes, hits, real = [], [], F.FeatureCache.get
+
+    def counting_get(self, key, layer):
+        found = real(self, key, layer)
+        (hits if found is not None else passes).append(layer)
+        return found
+
+    F.FeatureCache.get = counting_get
+    try:
+        shared = score_checkpoint_on(str(tmp_path / "m.pt"), jobs, {b: str(tmp_path / f"{b}.json") for b in jobs}, **kw)
+    finally:
+        F.FeatureCache.get = real
+    assert len(passes) == 1 and len(hits) == 3, (passes, hits)   # one pass, to IT, for all four regions
+    for b, record in zip(jobs, shared):
+        alone = score_checkpoint(str(tmp_path / "m.pt"), str(tmp_path / f"alone_{b}.json"),
+                                 benchmark=jobs[b]["benchmark"], **kw)
+        assert record["benchmark_id"] == b and np.isfinite(alone["raw"])
+        assert record["raw"] == alone["raw"] and record["score"] == alone["score"]
+        assert json.loads((tmp_path / f"{b}.json").read_text())["raw"] == alone["raw"]

@@ -122,7 +122,8 @@ def estimate_memory(smk: Any, device: str | None = None) -> dict[str, Any] | Non
       runtime per DataLoader worker.
     * Scoring: the runtime (:data:`SCORE_BASE_MB`), 2 × the weights, one batch of activations (2 × the largest
       layer output: a layer's input and output), the stimuli (their pixels twice, and 256 preprocessed), the
-      layer's features for every stimulus and the float64 Gram matrix, for the largest benchmark.
+      layer's features for every stimulus and the float64 Gram matrix, for the largest benchmark; the activations
+      a job shares between benchmarks (one set of at most ``CACHE_MAX_IMAGES`` stimuli at every region layer).
 
     On a GPU the weights and activations count against the device; the host keeps a copy of the weights and the
     CUDA runtime (:data:`CUDA_CONTEXT_MB`). The factors were fitted to measured peaks (docs/reliability.md) so
@@ -138,6 +139,7 @@ def estimate_memory(smk: Any, device: str | None = None) -> dict[str, Any] | Non
     try:
         from wiringup.nets.checkpoints import read_model_config
         from wiringup.nets.registry import REGION_LAYERS
+        from wiringup.scoring.features import CACHE_MAX_BYTES, CACHE_MAX_IMAGES
 
         model_config = read_model_config(path)
     except WiringupError:
@@ -175,6 +177,10 @@ def estimate_memory(smk: Any, device: str | None = None) -> dict[str, Any] | Non
                            + 4 * min(n_max, 256) * 3 * prof["input_size"] ** 2) * mb
         host["features and Gram matrix"] = (max((4 * n * prof["features"].get(layer, 0) for layer, n, _ in stimuli),
                                                 default=0) + 8 * n_max ** 2) * mb
+        # the job's shared activations (wiringup.scoring.features.FeatureCache): one small set at every region layer
+        every_layer = sum(prof["features"].get(layer, 0) for layer in dict.fromkeys(layers))
+        host["shared activations"] = min(max((4 * n * every_layer for _, n, _ in stimuli if n <= CACHE_MAX_IMAGES),
+                                             default=0), CACHE_MAX_BYTES) * mb
     if gpu:
         host["CUDA runtime"] = CUDA_CONTEXT_MB
         host["weights (host copy)"] = 2 * 4 * prof["parameters"] * mb

@@ -7,6 +7,7 @@ and the paper's Brain-Score benchmarks through brainscore-vision (:mod:`wiringup
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -21,11 +22,13 @@ from wiringup.tables.scores import FORMAT, VERSION, model_fields
 
 def score_checkpoint(model_path: str, out_path: str, *, model_id: str, benchmark: dict[str, Any], data_root: str,
                      scoring: dict[str, Any], input_size: int, threads: int = 1, assembly: str | None = None,
-                     manifest: str | None = None, imagenet_root: str | None = None) -> dict[str, Any]:
+                     manifest: str | None = None, imagenet_root: str | None = None,
+                     loaded: tuple[Any, dict[str, Any], dict[str, Any]] | None = None) -> dict[str, Any]:
     """Score one checkpoint on one configured benchmark (local or brainscore backend); write its score JSON.
 
     Local neural benchmarks are read from their packaged ``assembly`` (rule package_benchmark) when given, else
     from the data folder; ``imagenet_top1`` reads the val ``manifest`` images under ``imagenet_root``.
+    ``loaded``: the checkpoint already loaded (``load_model(model_path)``), as :func:`score_checkpoint_on` passes it.
     """
     import torch
 
@@ -35,7 +38,7 @@ def score_checkpoint(model_path: str, out_path: str, *, model_id: str, benchmark
     torch.set_num_threads(int(threads))
     rec = Recorder("score", {"benchmark": benchmark, "scoring": scoring, "input_size": input_size},
                    [p for p in (model_path, assembly, manifest) if p])
-    model, meta, model_config = load_model(model_path)
+    model, meta, model_config = loaded if loaded is not None else load_model(model_path)
     t0 = time.time()
     if benchmark.get("backend", "local") == "brainscore":
         result, info = _score_brainscore(model, model_id, model_config, benchmark, scoring, input_size)
@@ -65,6 +68,10 @@ def score_checkpoint_on(model_path: str, jobs: dict[str, dict[str, Any]], output
     benchmark data's sha256, the benchmark's definition, the scoring config, the input size). Snakemake removes
     every output of a failed job; the rerun restores the kept scores whose key still matches, without scoring
     again, and computes only the rest. The kept copies are removed once the job has written all its JSONs.
+
+    The checkpoint is loaded once for all its benchmarks, and benchmarks that show the same images share their
+    forward passes at the model's region layers (:func:`wiringup.scoring.features.shared_features`): each score
+    is what scoring that benchmark alone gives.
     """
     missing = sorted(set(jobs) - set(outputs))
     if missing:
@@ -72,29 +79,33 @@ def score_checkpoint_on(model_path: str, jobs: dict[str, dict[str, Any]], output
     records: list[dict[str, Any]] = []
     failures: dict[str, list[str]] = {}  # message -> the benchmarks that failed with it
     hashes: dict[str, str] = {}
-    for k, (b, j) in enumerate(jobs.items(), 1):
-        key = _resume_key(model_path, j, scoring, input_size, model_id, imagenet_root, hashes)
-        kept = _kept_score(outputs[b], key)
-        if kept is not None:
-            write_json(outputs[b], kept)
-            print(f"[{k}/{len(jobs)}] {b}: restored the score kept by an earlier run of this job "
-                  f"({resume_path(outputs[b])})", flush=True)
-            records.append(kept)
-            continue
-        try:
-            record = score_checkpoint(model_path, outputs[b], model_id=model_id, benchmark=j["benchmark"],
-                                      data_root=data_root, scoring=scoring, input_size=input_size, threads=threads,
-                                      assembly=j.get("assembly"), manifest=j.get("manifest"),
-                                      imagenet_root=imagenet_root)
-        except Exception as exc:  # noqa: BLE001 - the other benchmarks still run; the job fails at the end
-            if not isinstance(exc, WiringupError):
-                traceback.print_exc()
-            failures.setdefault(str(exc) if isinstance(exc, WiringupError) else f"{type(exc).__name__}: {exc}",
-                                []).append(b)
-            continue
-        _keep(resume_path(outputs[b]), {"key": key, "record": record})
-        records.append(record)
-        print(f"[{k}/{len(jobs)}] {b}: {_progress(record)}", flush=True)
+    loaded = None
+    with contextlib.ExitStack() as stack:
+        for k, (b, j) in enumerate(jobs.items(), 1):
+            key = _resume_key(model_path, j, scoring, input_size, model_id, imagenet_root, hashes)
+            kept = _kept_score(outputs[b], key)
+            if kept is not None:
+                write_json(outputs[b], kept)
+                print(f"[{k}/{len(jobs)}] {b}: restored the score kept by an earlier run of this job "
+                      f"({resume_path(outputs[b])})", flush=True)
+                records.append(kept)
+                continue
+            try:
+                if loaded is None:   # once, and only if some benchmark is not restored
+                    loaded = _load_shared(model_path, threads, stack)
+                record = score_checkpoint(model_path, outputs[b], model_id=model_id, benchmark=j["benchmark"],
+                                          data_root=data_root, scoring=scoring, input_size=input_size, threads=threads,
+                                          assembly=j.get("assembly"), manifest=j.get("manifest"),
+                                          imagenet_root=imagenet_root, loaded=loaded)
+            except Exception as exc:  # noqa: BLE001 - the other benchmarks still run; the job fails at the end
+                if not isinstance(exc, WiringupError):
+                    traceback.print_exc()
+                failures.setdefault(str(exc) if isinstance(exc, WiringupError) else f"{type(exc).__name__}: {exc}",
+                                    []).append(b)
+                continue
+            _keep(resume_path(outputs[b]), {"key": key, "record": record})
+            records.append(record)
+            print(f"[{k}/{len(jobs)}] {b}: {_progress(record)}", flush=True)
     if failures:
         n_failed = sum(len(v) for v in failures.values())
         note = (f"\nThe {len(records)} other score(s) are kept under results/resume/scores/ and restored, not "
@@ -104,6 +115,22 @@ def score_checkpoint_on(model_path: str, jobs: dict[str, dict[str, Any]], output
     for b in jobs:
         _remove_kept(Path(resume_path(outputs[b])))
     return records
+
+
+def _load_shared(model_path: str, threads: int, stack: contextlib.ExitStack) -> tuple[Any, dict, dict]:
+    """Load a checkpoint once for a job's benchmarks, with activations shared at its region layers (the cache
+    lives as long as ``stack``)."""
+    import torch
+
+    from wiringup.nets.checkpoints import load_model
+    from wiringup.nets.registry import REGION_LAYERS
+    from wiringup.scoring.features import shared_features
+
+    torch.set_num_threads(int(threads))
+    model, meta, model_config = load_model(model_path)
+    layers = list(dict.fromkeys(REGION_LAYERS.get(model_config.get("arch"), {}).values()))
+    stack.enter_context(shared_features(model, layers))
+    return model, meta, model_config
 
 
 def _progress(record: dict[str, Any]) -> str:
