@@ -272,6 +272,11 @@ def test_authors_test_benchmarks_subset(config):
     assert len(files) == 2 * 20 and {f.split("/")[2] for f in files} == set(got["benchmarks"])
     t["regions"] = ["V4"]                                    # an explicit list is kept
     assert P.authors_test(c)["regions"] == ["V4"]
+    t["regions"] = None
+    c["scoring"]["backend"] = "brainscore"                   # a list of the local suite: not applied there
+    assert P.authors_test(c)["benchmarks"] == scoring_plan(c).baseline_benchmarks
+    assert "ImageNet-top1" not in P.authors_test(c)["benchmarks"]
+    c["scoring"]["backend"] = "local"
     for bad, match in ((["Imagenette80-top1"], "not benchmarks an untrained model"),
                        (["Nope.V4-pls"], r"\['Nope.V4-pls'\]"), ([], "empty")):
         t["benchmarks"] = bad

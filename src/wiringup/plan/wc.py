@@ -319,13 +319,15 @@ def authors_test(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def authors_test_benchmarks(config: Mapping[str, Any]) -> list[str]:
-    """The benchmarks experiment (b)'s models are scored on (rule score_authors_test): ``authors_test.benchmarks``,
-    each one an active benchmark a model without a classifier is scored on, or (null) all of those."""
+    """The benchmarks experiment (b)'s models are scored on (rule score_authors_test): every benchmark a model
+    without a classifier is scored on, restricted, with the local backend, to ``authors_test.benchmarks`` (a list
+    of the local suite: each must be active; null = no restriction). With ``scoring.backend: brainscore`` the list
+    does not apply (its ids are local ones), so switching the backend needs no other change."""
     from wiringup.plan.scoring import plan as scoring_plan
 
     allowed = scoring_plan(config).baseline_benchmarks
     chosen = _wc(config)["authors_test"]["benchmarks"]
-    if chosen is None:
+    if chosen is None or config["scoring"]["backend"] != "local":
         return list(allowed)
     key = "config key weight_compression.authors_test.benchmarks"
     if not chosen:
@@ -333,8 +335,8 @@ def authors_test_benchmarks(config: Mapping[str, Any]) -> list[str]:
     bad = [b for b in chosen if b not in allowed]
     if bad:
         raise WiringupError(f"{key}: {bad} are not benchmarks an untrained model is scored on in this config (the "
-                            f"active neural and behavioural ones of scoring.backend {config['scoring']['backend']!r}: "
-                            f"{allowed}); enable them under scoring.benchmarks or remove them here")
+                            f"active neural and behavioural ones of the local suite: {allowed}); enable them under "
+                            "scoring.benchmarks or remove them here")
     return [b for b in allowed if b in chosen]   # the scoring order, each once
 
 
