@@ -293,7 +293,7 @@ def test_the_recordings_as_described(default):
 
 # ------------------------------------------------------- experiment (b)'s measured arms (issue 13, item 1)
 EXP_B_RESULTS = REPO / "docs" / "results" / "experiment_b"
-EXP_B_ARMS = ("bn_none", "bn_reestimate", "bn_batch_stats")   # the arms run (README: the BIC arms were not)
+EXP_B_ARMS = ("bn_none", "bn_reestimate", "bn_batch_stats", "bic_bn_none", "bic_bn_reestimate", "bic_bn_batch_stats")
 
 
 def test_experiment_b_arms_in_the_readme_are_the_committed_pipeline_output(default):
@@ -362,6 +362,18 @@ def test_experiment_b_statements_in_the_readme_hold_in_the_committed_files(defau
     assert bs[("mean", "mean")]["permutation_p"] >= 0.05
     assert bs[("region", "V1")]["difference"] > 0 > max(bs[("region", r)]["difference"] for r in ("V4", "IT"))
     assert all(bs[("region", r)]["permutation_p"] < 0.01 for r in ("V1", "V4", "IT"))
+    says("**The same three treatments with the first-layer mixture sized by BIC** (`bic_bn_*`): the same pattern. "
+         "(i) No region and not the mean differs at p < 0.05; (ii) WC above KN on the mean over regions (p < 0.001), "
+         "in V1 and V2 (p < 0.001 each) and here also in IT (p < 0.01); (iii) the mean does not differ at p < 0.05, "
+         "WC is above KN in V1 and below it in V4 (p < 0.001 each).")
+    bn, bre, bbs = rows("bic_bn_none"), rows("bic_bn_reestimate"), rows("bic_bn_batch_stats")
+    assert all(r["permutation_p"] >= 0.05 for (level, _), r in bn.items() if level in ("mean", "region"))
+    assert bre[("mean", "mean")]["difference"] > 0 and bre[("mean", "mean")]["permutation_p"] < 0.001
+    assert all(bre[("region", r)]["difference"] > 0 and bre[("region", r)]["permutation_p"] < 0.001 for r in ("V1", "V2"))
+    assert bre[("region", "IT")]["difference"] > 0 and bre[("region", "IT")]["permutation_p"] < 0.01
+    assert bbs[("mean", "mean")]["permutation_p"] >= 0.05
+    assert bbs[("region", "V1")]["difference"] > 0 > bbs[("region", "V4")]["difference"]
+    assert max(bbs[("region", r)]["permutation_p"] for r in ("V1", "V4")) < 0.001
     # the Status section's summary of the same two arms (asserted above)
     says("with BatchNorm statistics re-estimated from unlabelled images WC scored above KN at birth, with BatchNorm "
          "at its defaults it did not differ")
