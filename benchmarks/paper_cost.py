@@ -70,7 +70,7 @@ def training_rates(run_dir: Path) -> pd.DataFrame:
 
 
 def paper_config() -> dict:
-    from wiringup.plan.checks import load_config
+    from wiringup.runtime.configs import load_config
 
     # the placeholder ImageNet root is refused; the plan's counts do not use it
     return load_config(REPO / "config" / "config.yaml", REPO / "config" / "paper.yaml",

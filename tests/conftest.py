@@ -16,7 +16,7 @@ SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 # the config as the workflow sees it (files merged as --configfile merges them, validated, defaults filled in)
-from wiringup.plan.checks import deep_merge, load_config as validated_config  # noqa: E402,F401 - used by tests
+from wiringup.runtime.configs import deep_merge, load_config as validated_config  # noqa: E402,F401 - used by tests
 
 
 @pytest.fixture(scope="session")

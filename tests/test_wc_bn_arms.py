@@ -277,6 +277,13 @@ def test_authors_test_benchmarks_subset(config):
     assert P.authors_test(c)["benchmarks"] == scoring_plan(c).baseline_benchmarks
     assert "ImageNet-top1" not in P.authors_test(c)["benchmarks"]
     c["scoring"]["backend"] = "local"
+    c["scoring"]["benchmarks"]["MajajHong2015slice.IT-pls"]["enabled"] = False   # scored nowhere, so not here
+    t["benchmarks"] = ["tong.Coggan2024_fMRI.V2-rdm", "MajajHong2015slice.IT-pls"]
+    assert P.authors_test(c)["benchmarks"] == ["tong.Coggan2024_fMRI.V2-rdm"]
+    t["benchmarks"] = ["MajajHong2015slice.IT-pls"]
+    with pytest.raises(WiringupError, match="enabled: false"):
+        P.authors_test(c)
+    c["scoring"]["benchmarks"]["MajajHong2015slice.IT-pls"]["enabled"] = True
     for bad, match in ((["Imagenette80-top1"], "not benchmarks an untrained model"),
                        (["Nope.V4-pls"], r"\['Nope.V4-pls'\]"), ([], "empty")):
         t["benchmarks"] = bad

@@ -6,9 +6,6 @@ that names the config key and says what to set, never a schema dump.
 * :func:`check_data`: ``imagenet.root`` and ``data_root`` must be folders (config/paper.yaml ships a placeholder
   ImageNet root, which would otherwise plan with ``-n`` and fail in the first job).
 
-* :func:`load_config`: the config as the workflow sees it, outside Snakemake (tests, benchmark scripts): files
-  merged in order as ``--configfile`` merges them, then validated against the schema, which fills in defaults.
-
 Torch-free; :mod:`wiringup.plan.resources` checks the rule names of config key ``resources``.
 """
 from __future__ import annotations
@@ -19,9 +16,6 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from wiringup.core.io import WiringupError
-
-#: The config schema (validated by workflow/rules/common.smk, and by :func:`load_config`).
-SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"
 
 #: The longest value quoted in a message.
 MAX_SHOWN = 120
@@ -116,30 +110,3 @@ def check_data(config: Mapping[str, Any]) -> None:
         raise WiringupError(f"config key data_root: {data_root} {problem} (working directory {os.getcwd()}); set "
                             "data_root to the folder holding the data sets (README, 'Data')")
 
-
-def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """Snakemake's ``--configfile`` semantics: nested mappings merge key by key, everything else replaces."""
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = deep_merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
-    return out
-
-
-def load_config(config: Mapping[str, Any] | str | Path, *overrides: Mapping[str, Any] | str | Path,
-                schema: str | Path = SCHEMA) -> dict[str, Any]:
-    """The config as the workflow sees it: YAML files (or dicts, copied, never changed) merged in order, as
-    ``snakemake --configfile A --configfile B`` merges them, then validated against the schema, which fills in its
-    defaults (as workflow/rules/common.smk does)."""
-    import copy
-
-    import yaml
-    from snakemake.utils import validate
-
-    def load(c):
-        return yaml.safe_load(Path(c).read_text()) if isinstance(c, (str, Path)) else copy.deepcopy(dict(c))
-
-    out = load(config)
-    for o in overrides:
-        out = deep_merge(out, load(o))
-    validate(out, str(schema))
-    return out

@@ -320,9 +320,10 @@ def authors_test(config: Mapping[str, Any]) -> dict[str, Any]:
 
 def authors_test_benchmarks(config: Mapping[str, Any]) -> list[str]:
     """The benchmarks experiment (b)'s models are scored on (rule score_authors_test): every benchmark a model
-    without a classifier is scored on, restricted, with the local backend, to ``authors_test.benchmarks`` (a list
-    of the local suite: each must be active; null = no restriction). With ``scoring.backend: brainscore`` the list
-    does not apply (its ids are local ones), so switching the backend needs no other change."""
+    without a classifier is scored on, restricted, with the local backend, to ``authors_test.benchmarks`` (ids of
+    ``scoring.benchmarks``; one switched off there with ``enabled: false`` is scored nowhere, so not here either;
+    null = no restriction). With ``scoring.backend: brainscore`` the list does not apply (its ids are local ones),
+    so switching the backend needs no other change."""
     from wiringup.plan.scoring import plan as scoring_plan
 
     allowed = scoring_plan(config).baseline_benchmarks
@@ -332,12 +333,16 @@ def authors_test_benchmarks(config: Mapping[str, Any]) -> list[str]:
     key = "config key weight_compression.authors_test.benchmarks"
     if not chosen:
         raise WiringupError(f"{key}: empty; list at least one benchmark, or null for all of them")
-    bad = [b for b in chosen if b not in allowed]
+    local = {b for b, d in config["scoring"]["benchmarks"].items() if d.get("type") != "imagenet_top1"}
+    bad = [b for b in chosen if b not in local]
     if bad:
-        raise WiringupError(f"{key}: {bad} are not benchmarks an untrained model is scored on in this config (the "
-                            f"active neural and behavioural ones of the local suite: {allowed}); enable them under "
-                            "scoring.benchmarks or remove them here")
-    return [b for b in allowed if b in chosen]   # the scoring order, each once
+        raise WiringupError(f"{key}: {bad} are not benchmarks an untrained model is scored on (the neural and "
+                            f"behavioural ones of scoring.benchmarks: {sorted(local)}); fix the ids")
+    out = [b for b in allowed if b in chosen]   # the scoring order, each once
+    if not out:
+        raise WiringupError(f"{key}: every one of {list(chosen)} has enabled: false under scoring.benchmarks; "
+                            "enable one, or set this key to null")
+    return out
 
 
 def authors_test_arm(config: Mapping[str, Any], arm: str) -> dict[str, Any]:
