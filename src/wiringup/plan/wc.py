@@ -291,13 +291,13 @@ def authors_test(config: Mapping[str, Any]) -> dict[str, Any]:
     seeds = [int(s) for s in t["seeds"]]
     if len(seeds) < 2:
         raise WiringupError("config key weight_compression.authors_test.seeds: at least 2 seeds")
-    benches = authors_test_benchmarks(config)
+    from wiringup.plan.scoring import plan as scoring_plan
+
+    scoring = scoring_plan(config)
+    benches = authors_test_benchmarks(config, scoring)
     if t["regions"] is not None:
         regions = t["regions"]
     else:   # the regions of brain predictivity that the tested benchmarks cover
-        from wiringup.plan.scoring import plan as scoring_plan
-
-        scoring = scoring_plan(config)
         covered = {scoring.region(b) for b in benches}
         regions = [r for r in config["scoring"]["predictivity_regions"] if r in covered]
     if not t["arms"]:
@@ -318,22 +318,22 @@ def authors_test(config: Mapping[str, Any]) -> dict[str, Any]:
     return {"seeds": seeds, "regions": list(regions), "benchmarks": benches, "arms": arms}
 
 
-def authors_test_benchmarks(config: Mapping[str, Any]) -> list[str]:
+def authors_test_benchmarks(config: Mapping[str, Any], scoring: Any = None) -> list[str]:
     """The benchmarks experiment (b)'s models are scored on (rule score_authors_test): every benchmark a model
     without a classifier is scored on, restricted, with the local backend, to ``authors_test.benchmarks`` (ids of
     ``scoring.benchmarks``; one switched off there with ``enabled: false`` is scored nowhere, so not here either;
     null = no restriction). With ``scoring.backend: brainscore`` the list does not apply (its ids are local ones),
-    so switching the backend needs no other change."""
-    from wiringup.plan.scoring import plan as scoring_plan
+    so switching the backend needs no other change. ``scoring``: the config's ScoringPlan, if already built."""
+    from wiringup.plan.scoring import TOP1, plan as scoring_plan
 
-    allowed = scoring_plan(config).baseline_benchmarks
+    allowed = (scoring or scoring_plan(config)).baseline_benchmarks
     chosen = _wc(config)["authors_test"]["benchmarks"]
     if chosen is None or config["scoring"]["backend"] != "local":
         return list(allowed)
     key = "config key weight_compression.authors_test.benchmarks"
     if not chosen:
         raise WiringupError(f"{key}: empty; list at least one benchmark, or null for all of them")
-    local = {b for b, d in config["scoring"]["benchmarks"].items() if d.get("type") != "imagenet_top1"}
+    local = {b for b, d in config["scoring"]["benchmarks"].items() if d.get("type") != TOP1}
     bad = [b for b in chosen if b not in local]
     if bad:
         raise WiringupError(f"{key}: {bad} are not benchmarks an untrained model is scored on (the neural and "
