@@ -305,3 +305,61 @@ def write_summary(summary: Mapping[str, Any], md_path: str | Path, json_path: st
     write_json(json_path, summary)
     with atomic_path(md_path) as tmp:
         Path(tmp).write_text(summary_markdown(summary))
+
+
+def _wall_time(time_txt: Path) -> tuple[str, str]:
+    """(wall time, peak resident set) from ``/usr/bin/time -v`` output, or ("not kept", "not kept")."""
+    if not time_txt.is_file():
+        return "not kept", "not kept"
+    fields = dict(line.strip().rsplit(": ", 1) for line in time_txt.read_text().splitlines() if ": " in line)
+    clock = fields["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":")
+    seconds = round(sum(float(x) * 60 ** i for i, x in enumerate(reversed(clock))))
+    rss_gb = int(fields["Maximum resident set size (kbytes)"]) / 1024 ** 2
+    return f"{seconds // 60} min {seconds % 60} s", f"{rss_gb:.1f} GB"
+
+
+def search_table(folders: Iterable[str | Path]) -> list[str]:
+    """The Markdown table of a configuration search (README, "The laptop configuration"): one row per measured run,
+    each a folder holding the run's config overrides (``laptop.yaml``), its reference's ``reference_metrics.csv``,
+    ``summary.json`` and ``effects.csv`` (copied unchanged from the run) and, where kept, ``time.txt`` (the
+    ``/usr/bin/time -v`` output of the whole run). Per run: its scale (from ``summary.json``), how the reference's
+    training stopped (lr cuts of the plateau schedule; converged = stopped before ``training.max_epochs``), its top-1
+    and brain predictivity against KN at birth's mean, the run's wall time and peak memory, and per effect the
+    difference a − b on the mean over regions with Hedges' g and the exact permutation p."""
+    import re
+
+    import yaml
+
+    header = ["run", "scale", "reference stopped", "reference top-1", "reference / KN at birth (mean over regions)",
+              "wall time", "peak memory"]
+    rows, effect_names = [], None
+    for folder in map(Path, folders):
+        summary = read_json(folder / "summary.json")
+        scale = summary.get("scale") or ""
+        width, px = re.search(r"width ([\d.]+)", scale), re.search(r"(\d+) px", scale)
+        images = re.search(r"images \[([^\]]*)\]", scale)
+        metrics = pd.read_csv(folder / "reference_metrics.csv")
+        epochs = round(float(metrics["epoch"].max()))
+        cap = int(((yaml.safe_load((folder / "laptop.yaml").read_text()) or {}).get("training") or {})["max_epochs"])
+        cuts = metrics["lr"].round(8).nunique() - 1
+        stopped = (f"converged at epoch {epochs} ({cuts + 1} lr cuts)" if epochs < cap
+                   else f"cap of {cap} epochs, not converged ({cuts} lr cuts)")
+        kn = next(r for r in summary["at_birth"] if r["level"] == "mean")["mean_b"]
+        ref = summary["reference"]
+        effects = pd.read_csv(folder / "effects.csv")
+        mean = effects[effects["level"] == "mean"].set_index("effect")
+        if effect_names is None:
+            effect_names = list(mean.index)
+            header += [f"{name}: a − b (g, p)" for name in effect_names]
+        if list(mean.index) != effect_names:
+            raise WiringupError(f"{folder / 'effects.csv'}: effects {list(mean.index)} differ from the first run's "
+                                f"{effect_names}; a search table compares the same effects")
+        wall, rss = _wall_time(folder / "time.txt")
+        rows.append([f"`{folder.name}`",
+                     f"width {width.group(1) if width else '?'}, {px.group(1) if px else '?'} px, "
+                     f"{images.group(1).strip(chr(39)) if images else '?'} images",
+                     stopped, _num(ref["regions"].get("imagenet")),
+                     f"{_num(ref['brain_predictivity'])} / {_num(kn)}", wall, rss]
+                    + [f"{_num(mean.at[n, 'difference'])} ({_num(mean.at[n, 'hedges_g'], 2)}, "
+                       f"{_num(mean.at[n, 'permutation_p'])})" for n in effect_names])
+    return _table(header, rows)
