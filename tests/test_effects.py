@@ -32,10 +32,10 @@ def test_laptop_plan_tests_every_effect_on_scored_models(laptop):
         assert set(e["a"]["models"] + e["b"]["models"]) <= set(plan.scored_models)
         assert len(e["a"]["seeds"]) >= 3 and len(e["b"]["seeds"]) >= 3
     # the reference converges under the authors' plateau schedule; only seed 0 of `standard` trains that long
-    assert plan.train_rules["train"]["variants"] == ["standard"] and max(plan.train_rules["train"]["epochs"]) == 30
-    assert "standard/n1000_seed0/epoch_30" in plan.scored_models
-    assert not any(m.startswith("standard/n1000_seed1") for m in plan.scored_models)
-    assert plan.wc.fits["run"]["checkpoint"] == "standard/n1000_seed0/epoch_30"
+    assert plan.train_rules["train"]["variants"] == ["standard"] and max(plan.train_rules["train"]["epochs"]) == 45
+    assert "standard/n4000_seed0/epoch_45" in plan.scored_models
+    assert not any(m.startswith("standard/n4000_seed1") for m in plan.scored_models)
+    assert plan.wc.fits["run"]["checkpoint"] == "standard/n4000_seed0/epoch_45"
     # the default has no effects and no effects rule target
     default = build(validated_config(DEFAULT))
     assert default.effects == [] and PE.TABLE not in default.targets
@@ -43,8 +43,8 @@ def test_laptop_plan_tests_every_effect_on_scored_models(laptop):
 
 def test_an_effect_on_a_model_not_scored_is_refused_naming_the_key(laptop):
     cfg = copy.deepcopy(laptop)
-    cfg["effects"]["ct_vs_dt"]["b"]["model"] = "dt_v4/n1000_seed{seed}/epoch_03"
-    with pytest.raises(WiringupError, match=r"effects\.ct_vs_dt\.b: model\(s\) \['dt_v4/n1000_seed0/epoch_03'"):
+    cfg["effects"]["ct_vs_dt"]["b"]["model"] = "dt_v4/n4000_seed{seed}/epoch_03"
+    with pytest.raises(WiringupError, match=r"effects\.ct_vs_dt\.b: model\(s\) \['dt_v4/n4000_seed0/epoch_03'"):
         build(cfg)
     with pytest.raises(WiringupError, match="same model for several seeds"):
         PE.group_models("init/kn/seed0", [0, 1], "effects.x.a")
