@@ -30,11 +30,13 @@ same as tables. A missing optional input leaves its part empty (null or []) and 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
+import yaml
 
 from wiringup.core.io import WiringupError, atomic_path, read_json, write_json
 
@@ -326,10 +328,6 @@ def search_table(folders: Iterable[str | Path]) -> list[str]:
     training stopped (lr cuts of the plateau schedule; converged = stopped before ``training.max_epochs``), its top-1
     and brain predictivity against KN at birth's mean, the run's wall time and peak memory, and per effect the
     difference a − b on the mean over regions with Hedges' g and the exact permutation p."""
-    import re
-
-    import yaml
-
     header = ["run", "scale", "reference stopped", "reference top-1", "reference / KN at birth (mean over regions)",
               "wall time", "peak memory"]
     rows, effect_names = [], None
@@ -337,7 +335,7 @@ def search_table(folders: Iterable[str | Path]) -> list[str]:
         summary = read_json(folder / "summary.json")
         scale = summary.get("scale") or ""
         width, px = re.search(r"width ([\d.]+)", scale), re.search(r"(\d+) px", scale)
-        images = re.search(r"images \[([^\]]*)\]", scale)
+        images, quote = re.search(r"images \[([^\]]*)\]", scale), "'"
         metrics = pd.read_csv(folder / "reference_metrics.csv")
         epochs = round(float(metrics["epoch"].max()))
         cap = int(((yaml.safe_load((folder / "laptop.yaml").read_text()) or {}).get("training") or {})["max_epochs"])
@@ -357,7 +355,7 @@ def search_table(folders: Iterable[str | Path]) -> list[str]:
         wall, rss = _wall_time(folder / "time.txt")
         rows.append([f"`{folder.name}`",
                      f"width {width.group(1) if width else '?'}, {px.group(1) if px else '?'} px, "
-                     f"{images.group(1).strip(chr(39)) if images else '?'} images",
+                     f"{images.group(1).replace(quote, '') if images else '?'} images",
                      stopped, _num(ref["regions"].get("imagenet")),
                      f"{_num(ref['brain_predictivity'])} / {_num(kn)}", wall, rss]
                     + [f"{_num(mean.at[n, 'difference'])} ({_num(mean.at[n, 'hedges_g'], 2)}, "
