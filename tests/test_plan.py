@@ -130,7 +130,7 @@ def test_training_rules_one_per_schedule_and_the_transfer_rule(config, plan):
     assert plan.birth("wc_ct", 3) == "results/models/init/wc_ct/seed3.pt"
     assert plan.speed == {"data_cache": False, "cache_short_side": None, "channels_last": True, "amp": False,
                           "compile": False}
-    assert plan.model == {"arch": "cornet_s", "width": 0.25, "num_classes": 10} == plan.wc.init_model_params("kn")
+    assert plan.model == {"arch": "cornet_s", "width": 0.125, "num_classes": 10} == plan.wc.init_model_params("kn")
 
 
 def test_transfer_plan(config, plan):
@@ -142,7 +142,7 @@ def test_transfer_plan(config, plan):
     assert t.model("resnet50") == {"arch": "resnet50", "width": 0.25, "num_classes": 10}
     assert t.sampling_of("kn") == {} and t.sampling_of("wc") == config["transfer"]["sampling"]
     assert t.wc_file == "results/wc/run/distributions.npz"
-    assert plan.transfer_parameter_archs() == {"cornet_s": 0.25, "resnet50": 0.25, "mobilenet_v1": 0.5}
+    assert plan.transfer_parameter_archs() == {"cornet_s": 0.125, "resnet50": 0.25, "mobilenet_v1": 0.5}
     for name, (kind, _) in T.VARIANT_KINDS.items():
         for arch in T.TRANSFER_ARCHS:
             assert E.variant_spec(config, f"{arch}_{name}")["init"] == T.init_name(arch, kind)

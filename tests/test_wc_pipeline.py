@@ -30,7 +30,7 @@ def test_plan_of_the_embedded_default(config):
     inits = P.inits(config)
     assert {"kn", "wc", "wc_ct", "mixture_gaussian", "kernel_normal", "no_gabor", "wc_authors", "kn_full"} <= set(inits)
     # kn: exactly the config's model, so adding inits never reruns existing KN models
-    assert P.init_model_config(config, "kn") == {"arch": "cornet_s", "width": 0.25, "num_classes": 10}
+    assert P.init_model_config(config, "kn") == {"arch": "cornet_s", "width": 0.125, "num_classes": 10}
     wc = P.init_model_config(config, "wc")
     assert wc["sampling"] == {"method": "wc", "source": "run", "file": "results/wc/run/distributions.npz",
                               "copy_bn_stats": True, "zero_noise_1x1": True, "gabor_clip_to_bounds": False,
