@@ -131,6 +131,9 @@ def test_training_rules_one_per_schedule_and_the_transfer_rule(config, plan):
     assert plan.speed == {"data_cache": False, "cache_short_side": None, "channels_last": True, "amp": False,
                           "compile": False}
     assert plan.model == {"arch": "cornet_s", "width": 0.125, "num_classes": 10} == plan.wc.init_model_params("kn")
+    # the pixels baseline at the model's input size (paper.yaml: Brain-Score's 256), in its checkpoint, not the scores
+    assert plan.scoring.baseline_models == {"pixels": {"arch": "pixels", "size": 64}}
+    assert "pixels_size" not in plan.scoring.slice
 
 
 def test_transfer_plan(config, plan):

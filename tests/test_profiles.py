@@ -221,7 +221,7 @@ def test_every_training_and_scoring_rule_is_in_the_profile(configs, tmp_path, da
         cfg.write_text(yaml.safe_dump({"experiments": {
             "critical_training": {"variants": ["ct", "dt_it"], "images": [500], "epochs": [1], "seeds": [0]},
             "synaptic_updates": {"variants": ["wc_ct", "ct"], "images": [500], "epochs": [0.5], "seeds": [0]},
-            "hyperparameters": {"variants": ["adam"], "images": [500], "epochs": [0.2], "seeds": [0]}}}))
+            "hyperparameters": {"variants": ["adam"], "images": [500], "epochs": [2], "seeds": [0]}}}))
         configs = [str(cfg)]
     rules = check_rules.workflow_rules([str(REPO / c) for c in configs] + [str(data)])
     gpu = [r for r in rules if gpu_family(r)]

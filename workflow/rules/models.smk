@@ -26,6 +26,8 @@ rule init_model:
 rule baseline_model:
     output:
         "results/models/baselines/{baseline}.pt",
+    params:
+        model=lambda wildcards: PLAN.scoring.baseline_models[wildcards.baseline],
     log:
         "logs/models/baselines/{baseline}.log",
     benchmark:

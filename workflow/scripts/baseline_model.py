@@ -9,8 +9,8 @@ from wiringup.core.provenance import Recorder
 
 def main(smk):
     name = smk.wildcards.baseline
-    rec = Recorder("baseline_model", {"baseline": name})
-    config = {"arch": name}
+    rec = Recorder("baseline_model", {"baseline": name, "model": dict(smk.params.model)})
+    config = dict(smk.params.model)  # e.g. {"arch": "pixels", "size": 256} (config scoring.pixels_size)
     model = build_model(**config)
     meta = {"init": None, "seed": None, "variant": "baseline", "baseline": name, "images": 0, "epoch": 0.0,
             "supervised_updates": 0, "synaptic_updates": 0, "trained_parameters": count_parameters(model),

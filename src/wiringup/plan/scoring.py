@@ -19,7 +19,8 @@ TOP1 = "imagenet_top1"
 LOCAL, BRAINSCORE = "local", "brainscore"
 VAL_MANIFEST = "results/manifests/val.tsv"
 #: Keys of ``scoring`` that are not part of a score (the benchmark list, the regions averaged, the baselines).
-NOT_A_SCORE = ("benchmarks", "predictivity_regions", "baselines")
+NOT_A_SCORE = ("benchmarks", "predictivity_regions", "baselines", "pixels_size")  # pixels_size: in the baseline's
+#                                                                                      checkpoint (baseline_models)
 #: Keys of ``scoring.brainscore`` that change no score: the download policy (score jobs never download; rule
 #: prefetch_brainscore does, before them).
 NOT_A_SCORE_BRAINSCORE = ("allow_download",)
@@ -46,6 +47,7 @@ class ScoringPlan:
     active: list[str]                       # the benchmarks of the configured backend, each model is scored on
     baseline_benchmarks: list[str]          # the active ones a baseline (no classifier: no top-1) is scored on
     baselines: list[str]                    # baseline model names (baselines/<name>)
+    baseline_models: dict[str, dict[str, Any]]   # name -> the model config of its checkpoint (rule baseline_model)
     regions: list[str]                      # scoring.predictivity_regions
     slice: dict[str, Any]                   # the scoring config a score depends on (params `scoring`)
     prefetch: dict[str, Any]                # params of rule prefetch_brainscore (the active brainscore ids)
@@ -122,6 +124,7 @@ def plan(config: Mapping[str, Any]) -> ScoringPlan:
         baseline_benchmarks=[b for b in active if b in neural or (found[b]["backend"] == BRAINSCORE
                                                                   and BENCHMARK_REGIONS[b] != "imagenet")],
         baselines=list(s["baselines"]), regions=list(s["predictivity_regions"]),
+        baseline_models={n: {"arch": n, **({"size": s["pixels_size"]} if n == "pixels" else {})} for n in s["baselines"]},
         slice=slice_,
         prefetch={"benchmarks": active_bs, "cache_dir": bs["cache_dir"], "allow_download": bs["allow_download"],
                   "imagenet_dir": bs["imagenet_dir"]})
