@@ -24,6 +24,18 @@ def tiny_run(tiny_dag: Path) -> Path:
     return tiny_dag
 
 
+def test_the_pixels_baseline_is_built_at_the_configured_size(tmp_path: Path, data_root: Path):
+    """Rule baseline_model builds the pixels baseline at config scoring.pixels_size (config.yaml's, which tiny.yaml
+    keeps; one job), and the checkpoint rebuilds it at that size."""
+    from wiringup.nets.checkpoints import load_model
+
+    size = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["scoring"]["pixels_size"]
+    wd = make_workdir(tmp_path / "wd", data_root)
+    snakemake(wd, "results/models/baselines/pixels.pt", "--configfile", str(wd / "tiny.yaml"))
+    model, _, config = load_model(wd / "results/models/baselines/pixels.pt")
+    assert config == {"arch": "pixels", "size": size} and model.size == size != 256
+
+
 def test_tiny_dag_end_to_end(tiny_run: Path):
     workdir = tiny_run
     table = pd.read_csv(workdir / "results/tables/scores.csv")

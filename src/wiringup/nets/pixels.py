@@ -34,11 +34,12 @@ PIXELS_SIZE = 256
 
 
 class Pixels(nn.Module):
-    """The pixel baseline: raw uint8 RGB values of the 256x256-resized image, at the layer ``pixels``.
+    """The pixel baseline: raw uint8 RGB values of the ``size`` x ``size``-resized image (default 256, Brain-Score's
+    pixel model; the pipeline passes config ``scoring.pixels_size``), at the layer ``pixels``.
 
     ``preprocess_stimuli(images)`` (used by :func:`wiringup.scoring.features.image_features` in place of the generic
-    preprocessing) returns the (N, 3, 256, 256) float tensor of uint8 values; ``forward`` returns them
-    unchanged in (N, 256, 256, 3) layout through the Identity ``pixels``. See the module docstring for
+    preprocessing) returns the (N, 3, size, size) float tensor of uint8 values; ``forward`` returns them
+    unchanged in (N, size, size, 3) layout through the Identity ``pixels``. See the module docstring for
     ``from_normalized``.
     """
 
