@@ -13,8 +13,8 @@ import torch
 import wiringup.training as training
 from wiringup.nets.checkpoints import read_checkpoint
 from wiringup.nets.registry import build_model
-from wiringup.training import (Recipe, _Interrupted, _cpuinfo_flags, cpu_bf16_supported, epoch_label, train,
-                               training_precision)
+from wiringup.training import (Recipe, _Interrupted, _cpuinfo_flags, cpu_bf16_supported, cpu_bf16_unsafe_convs,
+                               epoch_label, train, training_precision)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -148,7 +148,8 @@ MODEL = {"arch": "cornet_s", "width": 0.0625, "num_classes": 4}
 
 
 class TinyData(torch.utils.data.Dataset):
-    def __init__(self, n=16, size=16):
+    # 32 px: IT's stride-2 conv2 sees 2x2; at 16 px it sees 1x1, where bf16 trains in fp32 (test below)
+    def __init__(self, n=16, size=32):
         g = torch.Generator().manual_seed(0)
         self.labels = torch.arange(n) % 4
         self.x = torch.randn(n, 3, size, size, generator=g)
@@ -161,12 +162,12 @@ class TinyData(torch.utils.data.Dataset):
         return self.x[i], int(self.labels[i])
 
 
-def tiny_run(tmp_path, name, amp, interrupt=None):
+def tiny_run(tmp_path, name, amp, interrupt=None, size=32):
     model = build_model(seed=0, **MODEL)
     dtypes = []
     model.V1.conv1.register_forward_hook(lambda m, i, o: dtypes.append(o.dtype))
     outs = {1.0: tmp_path / name / f"epoch_{epoch_label(1.0)}.pt"}
-    summary = train(model, TinyData(), Recipe(batch_size=4, lr=0.05, schedule="constant", resume_every_steps=1),
+    summary = train(model, TinyData(size=size), Recipe(batch_size=4, lr=0.05, schedule="constant", resume_every_steps=1),
                     outs, seed=0, model_config=MODEL, meta={"images": 16}, resume_dir=tmp_path / "resume",
                     metrics_path=tmp_path / name / "metrics.csv", resume_key="k", progress=False, amp=amp,
                     interrupt_at_step=interrupt)
@@ -177,9 +178,30 @@ def test_amp_on_a_bf16_cpu_trains_under_bf16_autocast_and_records_it(tmp_path, m
     monkeypatch.setattr(training, "cpu_bf16_supported", lambda flags=None: True)
     _, summary, meta, dtypes = tiny_run(tmp_path, "bf16", amp=True)
     assert summary["precision"] == meta["precision"] == "bf16"
-    assert set(dtypes) == {torch.bfloat16}
+    assert dtypes[0] == torch.float32 and set(dtypes[1:]) == {torch.bfloat16}  # the shape probe, then training
     _, summary, meta, dtypes = tiny_run(tmp_path, "fp32", amp=False)
     assert summary["precision"] == meta["precision"] == "fp32" and set(dtypes) == {torch.float32}
+
+
+def test_convolutions_with_wrong_bf16_gradients_on_a_cpu_are_found_for_the_input_size():
+    model = build_model(seed=0, **MODEL)
+    assert cpu_bf16_unsafe_convs(model, torch.zeros(3, 8, 8)) == ["V4.conv2", "IT.conv2"]  # functional conv2 calls
+    assert cpu_bf16_unsafe_convs(model, torch.zeros(3, 16, 16)) == ["IT.conv2"]
+    assert cpu_bf16_unsafe_convs(model, torch.zeros(3, 32, 32)) == []
+    assert model.training  # the probe's eval-mode pass leaves the mode as it was
+    resnet = build_model(seed=0, arch="resnet50", width=0.125, num_classes=4)
+    assert cpu_bf16_unsafe_convs(resnet, torch.zeros(3, 16, 16)) == ["layer4.0.conv2"]  # 3x3; the 1x1 downsample not
+
+
+def test_amp_on_a_bf16_cpu_trains_in_fp32_where_a_convolution_would_get_wrong_gradients(tmp_path, monkeypatch,
+                                                                                          capsys):
+    monkeypatch.setattr(training, "cpu_bf16_supported", lambda flags=None: True)
+    ref, _, _, _ = tiny_run(tmp_path, "off", amp=False, size=16)
+    model, summary, meta, dtypes = tiny_run(tmp_path, "on", amp=True, size=16)
+    assert summary["precision"] == meta["precision"] == "fp32" and set(dtypes) == {torch.float32}
+    assert "bfloat16 weight gradients of IT.conv2" in capsys.readouterr().err
+    for a, b in zip(ref.state_dict().values(), model.state_dict().values()):
+        assert torch.equal(a, b)
 
 
 def test_amp_on_a_cpu_without_bf16_trains_in_fp32(tmp_path, monkeypatch, capsys):

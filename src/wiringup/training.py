@@ -226,7 +226,7 @@ def train(model: nn.Module, dataset, recipe: Recipe, checkpoints: dict[float, Pa
     model.to(device)
     if channels_last:
         model.to(memory_format=torch.channels_last)
-    fast = _speed_setup(model, device, amp, compile_model)
+    fast = _speed_setup(model, device, amp, compile_model, example=lambda: dataset[0][0])
     precision = fast["precision"]
     params = [p for p in model.parameters() if p.requires_grad]
     opt = make_optimizer(recipe, params) if params else None  # nothing trainable: forward passes only
@@ -445,16 +445,65 @@ def training_precision(device: str, amp: bool) -> str:
     return "fp32"
 
 
-def _speed_setup(model: nn.Module, device: str, amp: bool, compile_model: bool) -> dict[str, Any]:
-    """The forward callable, autocast context and precision of the speed switches (see :func:`train`)."""
+def cpu_bf16_unsafe_convs(model: nn.Module, example: torch.Tensor) -> list[str]:
+    """The convolutions of ``model`` whose bfloat16 weight gradients are wrong on a CPU, for input ``example`` (C×H×W).
+
+    With torch 2.14.1 on a CPU with AVX512_BF16 and AMX, oneDNN's bfloat16 weight gradient of a convolution with
+    stride > 1 and kernel > 1 whose input has a spatial side smaller than the stride (in practice: 1 pixel) is
+    uninitialised memory, different on every call (values up to 1e37; measured 2026-12-04: a 3×3 stride-2 conv on a
+    1×1 input was wrong in 36 of 50 identical calls, on 2×2 in none; fp32 and ``torch.backends.mkldnn.enabled =
+    False`` are right). In CORnet-S at 16 px that is IT.conv2 (a functional call at t = 0), at 8 px V4.conv2 too.
+    Found by one forward of ``example`` without gradients in eval mode (no BatchNorm statistic changes), which
+    records every ``conv2d`` call, module or functional; returns the weights' parameter names in call order.
+    """
+    from torch.overrides import TorchFunctionMode
+
+    names = {id(p): n.removesuffix(".weight") for n, p in model.named_parameters()}
+    found: list[str] = []
+
+    class Probe(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if func is torch.conv2d:
+                x, w = args[0], args[1] if len(args) > 1 else kwargs["weight"]
+                stride = args[3] if len(args) > 3 else kwargs.get("stride", 1)
+                stride = (stride, stride) if isinstance(stride, int) else tuple(stride)
+                if max(w.shape[-2:]) > 1 and any(side < s for side, s in zip(x.shape[-2:], stride) if s > 1):
+                    found.append(names.get(id(w), "conv2d"))
+            return func(*args, **kwargs)
+
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad(), Probe():
+            model(example.unsqueeze(0).to(next(model.parameters()).device))
+    finally:
+        model.train(was_training)
+    return list(dict.fromkeys(found))
+
+
+def _speed_setup(model: nn.Module, device: str, amp: bool, compile_model: bool,
+                 example: Callable[[], torch.Tensor] | None = None) -> dict[str, Any]:
+    """The forward callable, autocast context and precision of the speed switches (see :func:`train`).
+
+    ``example()`` gives one training input (C×H×W); on a CPU where bf16 would be used, a model with convolutions that
+    :func:`cpu_bf16_unsafe_convs` lists for it trains in fp32 instead, with a message naming them.
+    """
     import contextlib
 
     precision = training_precision(device, amp)
+    if precision == "bf16" and torch.device(device).type == "cpu" and example is not None:
+        unsafe = cpu_bf16_unsafe_convs(model, example())
+        if unsafe:
+            print(f"speed.amp: training in fp32, not bfloat16: on this CPU oneDNN's bfloat16 weight gradients of "
+                  f"{', '.join(unsafe)} (stride > 1 on an input side smaller than the stride) are wrong; "
+                  f"a larger model.input_size avoids it", file=sys.stderr)
+            precision = "fp32"
     autocast: Callable[[], Any] = contextlib.nullcontext
     if precision == "bf16":
         kind = torch.device(device).type
         autocast = lambda: torch.autocast(kind, dtype=torch.bfloat16)  # noqa: E731
-    elif amp:
+    elif amp and training_precision(device, amp) == "fp32":
         kind = torch.device(device).type
         why = (f"this CPU has no native bfloat16 arithmetic (flags {' / '.join(BF16_CPU_FLAGS)})" if kind == "cpu"
                else f"bfloat16 autocast is used on CUDA and bf16-capable CPUs only, not on {kind}")
