@@ -195,7 +195,8 @@ def train(model: nn.Module, dataset, recipe: Recipe, checkpoints: dict[float, Pa
     checkpoints are still written in the standard layout); ``amp`` runs forward and loss under bfloat16
     autocast on a CUDA GPU, and on a CPU with native bfloat16 instructions (:func:`cpu_bf16_supported`:
     AVX512_BF16 or AMX), in fp32 on any other CPU, where bfloat16 is emulated and slower (see
-    :func:`training_precision`); weights, gradients and the optimizer stay fp32 either way. The precision used
+    :func:`training_precision`), and for a model whose convolutions :func:`cpu_bf16_unsafe_convs` lists for the
+    dataset's first input; weights, gradients and the optimizer stay fp32 either way. The precision used
     (``"bf16"`` / ``"fp32"``) is recorded as ``precision`` in every checkpoint's meta, in the summary and in the
     resume state (a resume state of the other precision is discarded). ``compile_model`` runs the forward
     through ``torch.compile``. Each is deterministic on CPU, so resume stays exact, but changes the float
