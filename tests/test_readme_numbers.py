@@ -294,6 +294,30 @@ def test_the_recordings_as_described(default):
 # ------------------------------------------------------- experiment (b)'s measured arms (issue 13, item 1)
 EXP_B_RESULTS = REPO / "docs" / "results" / "experiment_b"
 EXP_B_ARMS = ("bn_none", "bn_reestimate", "bn_batch_stats", "bic_bn_none", "bic_bn_reestimate", "bic_bn_batch_stats")
+EXP_B_ALL = REPO / "docs" / "results" / "experiment_b_all_benchmarks"
+
+
+def assert_arm_files(folder: Path, arm: str, t: dict) -> None:
+    """folder/<arm>.csv and .json are rule wc_authors_test_stats's output for ``arm`` of the experiment (b) ``t``
+    (wiringup.plan.wc.authors_test): its comparison, inits, seeds, benchmarks, regions and BatchNorm treatment."""
+    from wiringup.tables.wc_stats import WC_STATS_COLUMNS
+
+    table = pd.read_csv(folder / f"{arm}.csv")
+    assert list(table.columns) == WC_STATS_COLUMNS
+    a = t["arms"][arm]
+    seeds = ",".join(str(s) for s in t["seeds"])
+    assert set(table["comparison"]) == {f"wc_authors_test_{arm}"}
+    assert set(table["init_a"]) == {a["init"]} and set(table["init_b"]) == {a["control"]}
+    assert set(table["seeds_a"].astype(str)) == {seeds} == set(table["seeds_b"].astype(str))
+    assert set(table.loc[table["level"] == "benchmark", "benchmarks"]) == set(t["benchmarks"])
+    assert list(table.loc[table["level"] == "region", "region"]) == t["regions"]
+    stats = json.loads((folder / f"{arm}.json").read_text())
+    assert stats["test"]["arm"] == arm and stats["test"]["bn"] == a["bn"]
+
+
+def stat_rows(path: Path) -> dict:
+    """A statistics CSV's rows by (level, region); a benchmark row's region is its benchmark id."""
+    return {(r["level"], r["region"]): r for r in pd.read_csv(path).to_dict("records")}
 
 
 def test_experiment_b_arms_in_the_readme_are_the_committed_pipeline_output(default):
@@ -302,7 +326,6 @@ def test_experiment_b_arms_in_the_readme_are_the_committed_pipeline_output(defau
     docs/results/experiment_b/), and those are of config.yaml's experiment (b): its seeds, arms and benchmarks."""
     from wiringup.plan import wc as P
     from wiringup.report.summary import stats_table
-    from wiringup.tables.wc_stats import WC_STATS_COLUMNS
 
     csvs = [EXP_B_RESULTS / f"{arm}.csv" for arm in EXP_B_ARMS]
     lines = stats_table(csvs, levels=("mean", "region"))
@@ -310,18 +333,8 @@ def test_experiment_b_arms_in_the_readme_are_the_committed_pipeline_output(defau
     assert len(lines) == 2 + len(EXP_B_ARMS) * (1 + len(t["regions"])), "a row per arm and level"
     for line in lines:
         says(line)
-    seeds = ",".join(str(s) for s in t["seeds"])
-    for arm, path in zip(EXP_B_ARMS, csvs):
-        table = pd.read_csv(path)
-        assert list(table.columns) == WC_STATS_COLUMNS
-        a = t["arms"][arm]
-        assert set(table["comparison"]) == {f"wc_authors_test_{arm}"}
-        assert set(table["init_a"]) == {a["init"]} and set(table["init_b"]) == {a["control"]}
-        assert set(table["seeds_a"].astype(str)) == {seeds} == set(table["seeds_b"].astype(str))
-        assert set(table.loc[table["level"] == "benchmark", "benchmarks"]) == set(t["benchmarks"])
-        assert list(table.loc[table["level"] == "region", "region"]) == t["regions"]
-        stats = json.loads((EXP_B_RESULTS / f"{arm}.json").read_text())
-        assert stats["test"]["arm"] == arm and stats["test"]["bn"] == a["bn"]
+    for arm in EXP_B_ARMS:
+        assert_arm_files(EXP_B_RESULTS, arm, t)
     says(f"{len(t['seeds'])} seeds each")
 
 
@@ -331,8 +344,7 @@ def test_experiment_b_statements_in_the_readme_hold_in_the_committed_files(defau
     from wiringup.report.summary import min_permutation_p
 
     def rows(arm):
-        t = pd.read_csv(EXP_B_RESULTS / f"{arm}.csv")
-        return {(r["level"], r["region"]): r for r in t.to_dict("records")}
+        return stat_rows(EXP_B_RESULTS / f"{arm}.csv")
 
     floor = min_permutation_p(10, 10)
     says("with 10 + 10 seeds the smallest two-sided permutation p is 1.08e-5")
@@ -382,9 +394,6 @@ def test_experiment_b_statements_in_the_readme_hold_in_the_committed_files(defau
     assert json.loads((EXP_B_RESULTS / "bn_reestimate.json").read_text())["test"]["bn"] == "reestimate"
 
 
-EXP_B_ALL = REPO / "docs" / "results" / "experiment_b_all_benchmarks"
-
-
 def test_experiment_b_on_every_benchmark_in_the_readme_is_the_committed_pipeline_output(default, paper):
     """The README's table of arm (ii) on every local benchmark is stats_table of the committed per-arm table, whose
     run is config.yaml's arm (ii) with the committed overlay: authors_test.benchmarks null, as config/paper.yaml, so
@@ -397,17 +406,10 @@ def test_experiment_b_on_every_benchmark_in_the_readme_is_the_committed_pipeline
     assert paper["weight_compression"]["authors_test"]["benchmarks"] is None
     t = P.authors_test(validated_config(REPO / "config" / "config.yaml", EXP_B_ALL / "overlay.yaml"))
     assert t["regions"] == default["scoring"]["predictivity_regions"] == ["V1", "V2", "V4", "IT", "behavior"]
-    table = pd.read_csv(EXP_B_ALL / "bn_reestimate.csv")
-    assert set(table.loc[table["level"] == "benchmark", "benchmarks"]) == set(t["benchmarks"])
     assert len(t["benchmarks"]) == 10 and set(default["weight_compression"]["authors_test"]["benchmarks"]) < set(
         t["benchmarks"])
-    assert list(table.loc[table["level"] == "region", "region"]) == t["regions"]
-    seeds = ",".join(str(s) for s in t["seeds"])
-    assert set(table["seeds_a"].astype(str)) == {seeds} == set(table["seeds_b"].astype(str))
-    a = t["arms"]["bn_reestimate"]
-    assert set(table["init_a"]) == {a["init"]} and set(table["init_b"]) == {a["control"]}
-    stats = json.loads((EXP_B_ALL / "bn_reestimate.json").read_text())
-    assert stats["test"]["arm"] == "bn_reestimate" and stats["test"]["bn"] == "reestimate"
+    assert_arm_files(EXP_B_ALL, "bn_reestimate", t)
+    assert t["arms"]["bn_reestimate"]["bn"] == "reestimate"
     lines = stats_table([EXP_B_ALL / "bn_reestimate.csv"], levels=("mean", "region"))
     assert len(lines) == 2 + 1 + len(t["regions"])
     for line in lines:
@@ -418,13 +420,12 @@ def test_experiment_b_on_every_benchmark_statements_hold_in_the_committed_files(
     """Each sentence the README says of arm (ii) on every local benchmark, against its committed table."""
     from wiringup.report.summary import min_permutation_p
 
-    t = pd.read_csv(EXP_B_ALL / "bn_reestimate.csv")
-    rows = {(r["level"], r["region"] if r["level"] != "benchmark" else r["benchmarks"]): r for r in t.to_dict("records")}
+    rows = stat_rows(EXP_B_ALL / "bn_reestimate.csv")
     mean = rows[("mean", "mean")]
     says("**Mean over the five regions: WC above KN, less clearly than on four.** p < 0.05 (permutation test), not "
          "the smallest p 10 + 10 seeds can give as on the six benchmarks.")
     assert mean["difference"] > 0 and min_permutation_p(10, 10) < mean["permutation_p"] < 0.05
-    four = pd.read_csv(EXP_B_RESULTS / "bn_reestimate.csv").set_index("level").loc["mean"]
+    four = stat_rows(EXP_B_RESULTS / "bn_reestimate.csv")[("mean", "mean")]
     assert four["permutation_p"] == pytest.approx(min_permutation_p(10, 10))
     says("**By region:** WC above KN in V2 (p < 0.001); below it in behaviour (p < 0.001); V1, V4 and IT do not "
          "differ at p < 0.05.")
